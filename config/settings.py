@@ -1,0 +1,109 @@
+"""The one settings object: environment variables (prefix ``NEWSFLOW_``) over an optional TOML file.
+
+Read once per process through :func:`get_settings`; everything else receives it as a parameter.
+The file is named by ``NEWSFLOW_CONFIG``; ``config/newsflow.example.toml`` lists every key.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+Stage = Literal["extract", "translate", "tag", "publish"]
+STAGES: tuple[Stage, ...] = ("extract", "translate", "tag", "publish")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", extra="forbid", frozen=True)
+
+    redis_url: SecretStr | None = Field(
+        None,
+        description="Broker and state Redis, e.g. redis://:password@host:6379/0. Unset: `newsflow process` starts a private one.",
+    )
+    key_prefix: str = Field("newsflow", description="Prefix of every Redis key and queue name newsflow writes.")
+    output_stream: str = Field("newsflow:articles", description="Stream that receives published articles.")
+    output_stream_maxlen: int = Field(1_000_000, ge=1000, description="Approximate cap on the output stream length.")
+    dead_letter_stream: str = Field("newsflow:dead-letters", description="Stream that receives dead letters.")
+    dead_letter_retention_s: int = Field(
+        14 * 86400, ge=3600, description="How long a dead letter's input is kept for replay."
+    )
+    pipeline_version: str = Field("1", description="Publish is idempotent per (article id, pipeline version).")
+    published_marker_ttl_s: int = Field(
+        30 * 86400, ge=3600, description="How long publish remembers an (id, version) it wrote."
+    )
+
+    dedup_window_s: int = Field(
+        86400, ge=0, description="Exact duplicates submitted within this window are dropped. 0 disables."
+    )
+    max_body_bytes: int = Field(
+        5_000_000, ge=1024, description="Largest raw html/text accepted at ingest (UTF-8 bytes)."
+    )
+    inline_body_max_bytes: int = Field(
+        65_536, ge=1024, description="Raw bodies above this travel as a Redis key, not in the message."
+    )
+    body_ttl_s: int = Field(86400, ge=600, description="Lifetime of a raw body stored by reference.")
+
+    visibility_timeout_s: int = Field(
+        3600, ge=60, description="Redis transport visibility timeout: unacked tasks are redelivered after it."
+    )
+    task_time_limit_s: int = Field(300, ge=5, description="Hard per-task limit; the pool process is killed past it.")
+    max_retries: int = Field(
+        5, ge=0, le=20, description="Retries of a transient failure before the article is dead-lettered."
+    )
+    retry_backoff_max_s: int = Field(300, ge=1, description="Upper bound of the exponential retry back-off.")
+    task_events: bool = Field(False, description="Send Celery task events (Flower needs them; they cost throughput).")
+
+    target_language: str = Field("en", pattern=r"^[a-z]{2,3}$", description="Language articles are translated into.")
+    translate_backend: Literal["none"] = Field(
+        "none",
+        description="Translation backend. `none` records that no backend is configured; more come with the translate stage.",
+    )
+    min_body_chars: int = Field(
+        80, ge=0, description="A body shorter than this after extraction is a permanent failure."
+    )
+    min_place_population: int = Field(100_000, ge=0, description="Smallest city the gazetteer loads.")
+
+    @model_validator(mode="after")
+    def _limits_below_visibility_timeout(self) -> Settings:
+        # A task still running (or waiting out a countdown) past the visibility timeout is delivered a second time.
+        for name in ("task_time_limit_s", "retry_backoff_max_s"):
+            if getattr(self, name) >= self.visibility_timeout_s:
+                raise ValueError(f"{name} must be below visibility_timeout_s ({self.visibility_timeout_s})")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("NEWSFLOW_CONFIG")
+        if config_file:
+            path = Path(config_file)
+            if not path.is_file():
+                raise FileNotFoundError(f"NEWSFLOW_CONFIG names {path}, which is not a file")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    def queue(self, stage: Stage) -> str:
+        return f"{self.key_prefix}.{stage}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read and validated on first use."""
+    return Settings()

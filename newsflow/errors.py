@@ -1,0 +1,48 @@
+"""The one error tree. Retry policy names only these types.
+
+    NewsflowError
+    ├── InvalidSubmission          rejected at the ingest boundary, never queued
+    │   └── BodyTooLarge
+    ├── TransientError             retried with bounded exponential back-off, then dead-lettered
+    └── PermanentError(reason)     never retried: becomes a dead letter at once
+        ├── EmptyExtraction
+        └── MissingInput
+
+Third-party exceptions are mapped onto these at the task adapter boundary (workers/stagetask.py).
+"""
+
+from __future__ import annotations
+
+
+class NewsflowError(Exception):
+    """Base of every error newsflow raises on purpose."""
+
+
+class InvalidSubmission(NewsflowError, ValueError):
+    """A producer sent something that is not a valid raw article; the message says what is wrong."""
+
+
+class BodyTooLarge(InvalidSubmission):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"body is {size:,} bytes; the limit is {limit:,} (NEWSFLOW_MAX_BODY_BYTES)")
+        self.size, self.limit = size, limit
+
+
+class TransientError(NewsflowError):
+    """Might succeed later (a connection dropped, a service was busy)."""
+
+
+class PermanentError(NewsflowError):
+    """Will fail the same way every time; carries a reason for the dead letter."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class EmptyExtraction(PermanentError):
+    """Extraction found no article body worth passing on."""
+
+
+class MissingInput(PermanentError):
+    """The message points at data that is gone (an expired body reference)."""

@@ -1,0 +1,177 @@
+"""Records on the wire, versioned. Every message and stream entry is one of these, encoded with orjson.
+
+RawArticle    what producers send (schema ``raw-article`` v1)
+IngestedArticle  RawArticle plus its id, as queued for extract; a large body travels as ``body_ref``
+Article       the enriched record that extract starts and each later stage fills in (schema ``article`` v1)
+DeadLetter    a failure that will not heal by itself, with a reference to the input for replay
+
+Bump SCHEMA_VERSION on any change a consumer could notice, and regenerate schemas/ (``make schemas``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+Scalar = str | int | float | bool | None
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_lone_surrogates(cls, value: object) -> object:
+        # orjson (our wire format) refuses lone surrogates; say so here rather than deep inside a worker.
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError(f"text contains a lone surrogate at position {exc.start}") from None
+        return value
+
+
+class FeedFields(Record):
+    """What a feed knows about an article besides its body."""
+
+    url: AnyHttpUrl | None = None
+    title: str | None = Field(None, max_length=2000)
+    source_name: str | None = Field(None, max_length=200)
+    feed_id: str | None = Field(None, max_length=200)
+    published_at: datetime | None = None
+    language_hint: str | None = Field(None, pattern=r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$")
+    metadata: dict[str, Scalar] = Field(default_factory=dict, max_length=100)
+
+
+class RawArticle(FeedFields):
+    """A news article as a feed delivers it: exactly one of ``html`` or ``text``, plus what the feed knows."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    html: str | None = None
+    text: str | None = None
+
+    @model_validator(mode="after")
+    def _has_a_body(self) -> RawArticle:
+        if (self.html is None) == (self.text is None):
+            raise ValueError("exactly one of `html` or `text` is required")
+        if not self.body.strip():
+            raise ValueError("the article body (`html` or `text`) is empty")
+        return self
+
+    @property
+    def body(self) -> str:
+        return self.html if self.html is not None else self.text or ""
+
+    @property
+    def body_kind(self) -> Literal["html", "text"]:
+        return "html" if self.html is not None else "text"
+
+
+class IngestedArticle(FeedFields):
+    """A validated RawArticle queued for extract. Its body is inline or, when large, behind ``body_ref``."""
+
+    id: str
+    received_at: datetime
+    body_kind: Literal["html", "text"]
+    body: str | None = None
+    body_ref: str | None = None
+
+    @model_validator(mode="after")
+    def _body_or_ref(self) -> IngestedArticle:
+        if (self.body is None) == (self.body_ref is None):
+            raise ValueError("exactly one of `body` or `body_ref` is required")
+        return self
+
+
+class Furniture(Record):
+    """Page furniture set apart from the story body: never mixed into it, never silently dropped."""
+
+    kind: Literal["source", "tags", "read_also", "related_list", "other"]
+    text: str
+    title: str | None = None
+    items: list[str] = Field(default_factory=list)
+
+
+class Mention(Record):
+    start: int
+    end: int
+    surface: str
+
+
+class Entity(Record):
+    type: Literal["person", "organisation", "place"]
+    name: str = Field(description="Canonical English name.")
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2 code of the place's country.")
+    mentions: list[Mention]
+    source: str = Field(description="What found it, e.g. `gazetteer`.")
+
+
+class Topic(Record):
+    code: str
+    label: str
+    score: float
+
+
+class Translation(Record):
+    status: Literal["translated", "passthrough", "untranslated"]
+    quality: Literal["nmt", "gloss", "original", "none"]
+    target_language: str
+    backend: str | None = None
+    model: str | None = None
+    title: str | None = None
+    body: list[str] = Field(default_factory=list)
+    reason: str | None = None
+
+
+class StageRun(Record):
+    stage: str
+    stage_version: str
+    worker: str
+    started_at: datetime
+    duration_ms: float
+
+
+class Article(Record):
+    """The enriched record. Sections a stage has not reached yet are empty; publish sees them all filled."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    id: str
+    url: str | None = None
+    source: str | None = None
+    feed_id: str | None = None
+    title: str | None = None
+    language: str | None = None
+    language_confidence: float | None = None
+    published_at: datetime | None = None
+    received_at: datetime
+    body: list[str]
+    page_keywords: list[str] = Field(default_factory=list)
+    boilerplate: list[Furniture] = Field(default_factory=list)
+    translation: Translation | None = None
+    entities: list[Entity] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    topics: list[Topic] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    metadata: dict[str, Scalar] = Field(default_factory=dict)
+    provenance: list[StageRun] = Field(default_factory=list)
+
+
+class DeadLetter(Record):
+    """A stage that failed for good. ``input_key`` holds the stage's input so ``newsflow dlq replay`` can retry it."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    article_id: str | None
+    stage: str
+    error_type: str
+    reason: str
+    attempts: int
+    failed_at: datetime
+    worker: str
+    input_key: str | None
+
+
+SCHEMAS: dict[str, type[Record]] = {"raw-article": RawArticle, "article": Article, "dead-letter": DeadLetter}

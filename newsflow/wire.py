@@ -1,0 +1,24 @@
+"""orjson, the wire format: for Celery messages (as a kombu serializer), streams and files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from kombu.serialization import register
+
+CONTENT_TYPE = "application/x-orjson"
+SERIALIZER = "orjson"
+
+
+def dumps(obj: Any) -> bytes:
+    return orjson.dumps(obj)
+
+
+def loads(data: bytes | bytearray | memoryview | str) -> Any:
+    return orjson.loads(data)
+
+
+def register_serializer() -> None:
+    """Make ``orjson`` a kombu serializer. Idempotent."""
+    register(SERIALIZER, dumps, loads, content_type=CONTENT_TYPE, content_encoding="binary")

@@ -1,0 +1,1 @@
+"""One module per pipeline stage: a pure stage function and the thin Celery task around it."""

@@ -1,0 +1,118 @@
+"""The whole chain on a real redis-server with real `newsflow worker` processes."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from config import STAGES
+from newsflow.errors import BodyTooLarge, InvalidSubmission
+from newsflow.schema import Article, RawArticle
+from tasks.publish import Publisher
+from tests.conftest import EXAMPLES
+from workers.app import TASK_NAMES
+from workers.boot import Resources
+from workers.deadletter import DeadLetterStore
+from workers.gateway import parse_submission
+from workers.inputs import read_inputs
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("workers")]
+
+GOOD = "The city council approved a new budget for public transport on Monday after a long debate.\n\n" * 3
+
+
+def ids_in(client, stream):
+    return [fields[b"id"].decode() for _, fields in client.xrange(stream)]
+
+
+def test_examples_and_the_shared_page_come_out_once_with_every_section(
+    gateway, settings, client, wait_for, shared_page
+):
+    raws = [item.raw for item in read_inputs([EXAMPLES, shared_page])]
+    assert len(raws) == 6 and all(raws), "every example must be a valid article"
+    ids = {gateway.submit(raw).id for raw in raws}
+    records = wait_for(settings.output_stream, ids)
+    assert {r["id"] for r in records} == ids, "some articles never reached the output stream"
+    published = ids_in(client, settings.output_stream)
+    assert all(published.count(aid) == 1 for aid in ids), "an article was published more than once"
+    for record in records:
+        article = Article.model_validate(record)
+        assert article.body and article.language and article.translation is not None
+        assert [run.stage for run in article.provenance] == list(STAGES), "each stage must run exactly once"
+        assert all(run.worker.startswith("test@") and run.duration_ms >= 0 for run in article.provenance)
+    shared = next(Article.model_validate(r) for r in records if r["metadata"].get("file") == shared_page.name)
+    assert (shared.language, shared.source, len(shared.body)) == ("ar", "CNN Arabic", 5)
+    assert {"read_also", "related_list"} <= {f.kind for f in shared.boilerplate}
+    assert "غزة" in shared.page_keywords
+    assert {"EG", "QA", "PS"} <= set(shared.countries)
+    assert shared.translation.status == "untranslated" and "no translation backend" in shared.translation.reason
+
+
+def test_a_resubmitted_article_is_a_duplicate(gateway, settings, client, wait_for):
+    raw = RawArticle(url="https://example.org/dup", text=GOOD)
+    first = gateway.submit(raw)
+    assert wait_for(settings.output_stream, {first.id})
+    again = gateway.submit(RawArticle(url="https://example.org/dup?utm_source=x", text=GOOD))
+    assert again.duplicate and again.id == first.id
+    assert ids_in(client, settings.output_stream).count(first.id) == 1
+
+
+def test_a_redelivered_publish_adds_no_second_record(app, settings, client, wait_for):
+    record = Article(id="redelivered", received_at=datetime.now(UTC), body=["x"],
+                     translation={"status": "untranslated", "quality": "none", "target_language": "en"})  # fmt: skip
+    message = record.model_dump(mode="json")
+    for _ in range(3):  # what a redelivery after a lost ack looks like to the publish stage
+        app.send_task(TASK_NAMES["publish"], args=(message,))
+    assert wait_for(settings.output_stream, {"redelivered"})
+    time.sleep(1)
+    assert ids_in(client, settings.output_stream).count("redelivered") == 1
+    added, entry = Publisher(client, settings).publish(record)
+    assert not added and entry in [e.decode() for e, _ in client.xrange(settings.output_stream)]
+
+
+def test_large_bodies_travel_by_reference(gateway, settings, client, wait_for):
+    paragraph = "Officials in Madrid said the new rail link would open next spring, cutting journey times by half. "
+    raw = RawArticle(text=(paragraph * 10 + "\n\n") * 80)
+    assert len(raw.body.encode()) > settings.inline_body_max_bytes
+    accepted = gateway.submit(raw)
+    assert client.ttl(f"newsflow:body:{accepted.id}") > 0, "the large body was not stored by reference"
+    (record,) = wait_for(settings.output_stream, {accepted.id})
+    assert len(record["body"]) == 80 and "ES" in record["countries"]
+
+
+def test_bad_input_gets_a_clear_error_or_a_dead_letter_and_workers_go_on(gateway, settings, app, wait_for, tmp_path):
+    with pytest.raises(InvalidSubmission, match="invalid JSON"):
+        parse_submission(b'{"text": "unterminated')
+    with pytest.raises(InvalidSubmission, match="exactly one of `html` or `text`"):
+        parse_submission(b'{"title": "no body"}')
+    (tmp_path / "scan.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01")
+    (bad_file,) = read_inputs([tmp_path / "scan.txt"])
+    assert bad_file.raw is None and "binary data (NUL bytes), not text" in bad_file.error
+    with pytest.raises(BodyTooLarge, match="52,428,800 bytes"):
+        gateway.submit(RawArticle(text="x" * 50 * 1024 * 1024))
+
+    empty = gateway.submit(RawArticle(html="<html><body><nav>Home</nav></body></html>"))
+    app.send_task(TASK_NAMES["extract"], args=({"id": "malformed", "no": "fields"},))
+    (letter_empty,) = wait_for(settings.dead_letter_stream, {empty.id})
+    (letter_malformed,) = wait_for(settings.dead_letter_stream, {"malformed"})
+    assert (letter_empty["stage"], letter_empty["error_type"]) == ("extract", "EmptyExtraction")
+    assert letter_malformed["reason"].startswith("malformed message")
+
+    good = gateway.submit(RawArticle(text=GOOD + "Ankara."))
+    assert wait_for(settings.output_stream, {good.id}), "the workers stopped serving after bad input"
+
+
+def test_a_dead_letter_replays_from_its_stage(app, settings, client, wait_for):
+    extracted = Article(id="replayed", received_at=datetime.now(UTC), body=["Talks in Doha resumed."], language="en")
+    store = DeadLetterStore(Resources(settings))
+    store.write(stage="translate", message=extracted.model_dump(mode="json"), error_type="TransientError",
+                reason="gave up after 6 attempts: translation service busy", attempts=6, worker="w")  # fmt: skip
+    entry_id, letter = next((e, dl) for e, dl in store.list() if dl.article_id == "replayed")
+    assert client.exists(letter.input_key)
+    store.replay(entry_id, app)
+    (record,) = wait_for(settings.output_stream, {"replayed"})
+    assert [run["stage"] for run in record["provenance"]] == ["translate", "tag", "publish"]
+    assert record["countries"] == ["QA"]
+    assert all(dl.article_id != "replayed" for _, dl in store.list()), "a replayed dead letter must leave the list"

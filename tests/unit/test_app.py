@@ -1,0 +1,72 @@
+"""The Celery app's wire and reliability settings, the serializer, and the task adapters' error mapping."""
+
+import pytest
+import redis
+from celery.exceptions import SoftTimeLimitExceeded
+from kombu.serialization import dumps, loads
+from pydantic import ValidationError
+
+from config import STAGES, Settings
+from newsflow.errors import EmptyExtraction, TransientError
+from newsflow.schema import Article
+from workers.app import create_app, pipeline
+from workers.stagetask import classify
+
+
+@pytest.fixture(scope="module")
+def app():
+    return create_app(Settings(redis_url="redis://127.0.0.1:1/0"))
+
+
+def test_no_pickle_on_the_wire(app):
+    assert set(app.conf.accept_content) == {"orjson", "json"}
+    assert app.conf.task_serializer == app.conf.result_serializer == "orjson"
+
+
+def test_orjson_serializer_round_trips_a_celery_body(app):
+    body = ([{"id": "a", "body": ["نص"]}], {}, {"callbacks": None, "chain": None})
+    content_type, encoding, payload = dumps(body, serializer="orjson")
+    assert content_type == "application/x-orjson" and isinstance(payload, bytes)
+    assert loads(payload, content_type, encoding) == [list(body[0]), body[1], body[2]]
+
+
+def test_reliability_defaults(app):
+    conf = app.conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost and conf.task_ignore_result
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.task_soft_time_limit < conf.task_time_limit < conf.broker_transport_options["visibility_timeout"]
+
+
+def test_each_stage_has_its_own_queue_exchange_and_key(app):
+    bindings = {(q.name, q.exchange.name, q.routing_key) for q in app.conf.task_queues}
+    assert bindings == {(f"newsflow.{s}",) * 3 for s in STAGES}
+    for stage in STAGES:
+        assert app.amqp.router.route({}, f"newsflow.{stage}")["queue"].name == f"newsflow.{stage}"
+
+
+def test_pipeline_starts_where_asked(app):
+    chain = pipeline(app, {"id": "a"}, start="translate")
+    assert [t.task for t in chain.tasks] == ["newsflow.translate", "newsflow.tag", "newsflow.publish"]
+    assert chain.tasks[0].args == ({"id": "a"},)
+
+
+@pytest.mark.parametrize(
+    ("exc", "transient", "reason"),
+    [
+        (TransientError("busy"), True, "busy"),
+        (redis.ConnectionError("refused"), True, "redis unavailable"),
+        (EmptyExtraction("nothing here"), False, "nothing here"),
+        (SoftTimeLimitExceeded(), False, "time limit"),
+        (KeyError("x"), False, "unexpected KeyError"),
+    ],
+)
+def test_exceptions_map_onto_the_error_tree(exc, transient, reason):
+    failure = classify(exc)
+    assert failure.transient is transient and reason in failure.reason
+
+
+def test_a_malformed_message_is_permanent():
+    with pytest.raises(ValidationError) as info:
+        Article.model_validate({"id": 1})
+    failure = classify(info.value)
+    assert not failure.transient and failure.reason.startswith("malformed message")

@@ -1,0 +1,59 @@
+"""Reading articles from files: encodings, JSON shapes, and clear errors for what is not an article."""
+
+import pytest
+
+from newsflow.errors import InvalidSubmission
+from workers.gateway import parse_submission
+from workers.inputs import decode_text, read_inputs
+
+ARABIC = '<html><head><meta charset="windows-1256"></head><body><p>أعلنت الحكومة اليوم عن خطة جديدة للنقل العام في العاصمة.</p></body></html>'
+
+
+def test_utf8_with_a_byte_order_mark():
+    assert decode_text("\ufeffنص".encode("utf-8"), "x") == "نص"
+
+
+def test_declared_charset_is_honoured():
+    assert decode_text(ARABIC.encode("cp1256"), "x") == ARABIC
+
+
+def test_undeclared_legacy_encoding_is_detected():
+    text = "Le conseil municipal a approuvé le budget, malgré l'opposition des élus écologistes réunis jeudi soir." * 3
+    assert decode_text(text.encode("latin-1"), "x") == text
+
+
+def test_binary_is_refused_with_a_reason():
+    with pytest.raises(InvalidSubmission, match="binary"):
+        decode_text(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "logo.png")
+
+
+def test_every_kind_of_file(tmp_path):
+    (tmp_path / "a.html").write_bytes(ARABIC.encode("cp1256"))
+    (tmp_path / "b.txt").write_text("A story in plain text.", encoding="utf-8")
+    (tmp_path / "c.json").write_text('[{"text": "one"}, {"html": "<p>two</p>"}]')
+    (tmp_path / "d.jsonl").write_text('{"text": "three"}\n\nnot json\n{"title": "no body"}\n')
+    (tmp_path / "e.png").write_bytes(b"skipped: unknown suffix")
+    items = list(read_inputs([tmp_path, tmp_path / "missing.txt"]))
+    assert [i.raw.body_kind for i in items if i.raw] == ["html", "text", "text", "html", "text"]
+    errors = [i.error for i in items if i.error]
+    assert len(errors) == 3
+    assert "d.jsonl:3: invalid JSON" in errors[0]
+    assert "d.jsonl:4" in errors[1] and "exactly one of `html` or `text`" in errors[1]
+    assert "no such file" in errors[2]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"{not json", "invalid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"text": "\xff\xfe"}', "invalid JSON"),
+        (b'{"url": "https://x.org/a"}', "exactly one of"),
+        ('{"text": "\\ud800"}', "surrogate"),
+        ({"text": "\ud800"}, "lone surrogate"),
+        (b'{"text": "ok", "published_at": "yesterday"}', "published_at"),
+    ],
+)
+def test_parse_submission_says_what_is_wrong(data, message):
+    with pytest.raises(InvalidSubmission, match=message):
+        parse_submission(data)

@@ -1,0 +1,90 @@
+"""translate_article with no backend, passthrough and a small real backend; tag_article with the gazetteer."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from newsflow.gazetteer import normalise
+from newsflow.schema import Article
+from tasks.tag import tag_article
+from tasks.translate import translate_article
+
+
+def article(body, language="ar", title="عنوان"):
+    return Article(id="t", received_at=datetime(2026, 1, 1, tzinfo=UTC), body=body, language=language, title=title)
+
+
+class WordForWord:
+    """A real, tiny backend: a fixed lexicon, word by word (what the protocol asks, nothing recorded)."""
+
+    name, model, quality = "word-for-word", "test-lexicon-1", "gloss"
+    lexicon = {"عنوان": "title", "مرحبا": "hello", "عالم": "world"}
+
+    def translate(self, texts, source, target):
+        return [" ".join(self.lexicon.get(w, w) for w in text.split()) for text in texts]
+
+
+def test_no_backend_is_recorded_not_hidden():
+    block = translate_article(article(["مرحبا"]), None, "en").translation
+    assert (block.status, block.quality, block.body) == ("untranslated", "none", [])
+    assert "no translation backend configured" in block.reason
+
+
+def test_same_language_passes_through():
+    block = translate_article(article(["Hello"], language="en", title="T"), None, "en").translation
+    assert (block.status, block.quality, block.title, block.body) == ("passthrough", "original", "T", ["Hello"])
+
+
+def test_a_backend_translates_title_and_each_paragraph_in_order():
+    block = translate_article(article(["مرحبا عالم", "عالم"]), WordForWord(), "en").translation
+    assert (block.status, block.backend, block.model, block.quality) == (
+        "translated",
+        "word-for-word",
+        "test-lexicon-1",
+        "gloss",
+    )
+    assert (block.title, block.body) == ("title", ["hello world", "world"])
+
+
+@pytest.fixture(scope="module")
+def gazetteer(resources):
+    return resources.gazetteer
+
+
+def tags(gazetteer, body):
+    tagged = tag_article(article(body), gazetteer)
+    return {e.name: [m.surface for m in e.mentions] for e in tagged.entities}, tagged.countries
+
+
+def test_arabic_clitics_are_peeled_off(gazetteer):
+    names, countries = tags(gazetteer, ["وصل الوفد إلى الدوحة ثم بغزة وقطر، وللقاهرة وفد آخر."])
+    assert names["Doha"] == ["الدوحة"]
+    assert names["Gaza"] == ["بغزة"]
+    assert names["Qatar"] == ["وقطر"]
+    assert names["Cairo"] == ["وللقاهرة"]
+    assert set(countries) == {"QA", "PS", "EG"}
+
+
+def test_offsets_point_into_the_joined_body(gazetteer):
+    body = ["Talks resumed in Madrid.", "Officials later flew to Ankara and Tel Aviv."]
+    tagged = tag_article(article(body, language="en"), gazetteer)
+    text = "\n\n".join(body)
+    for entity in tagged.entities:
+        for m in entity.mentions:
+            assert text[m.start : m.end] == m.surface
+    assert {e.name for e in tagged.entities} == {"Madrid", "Ankara", "Tel Aviv"}
+    assert tagged.countries == ["ES", "TR", "IL"]
+
+
+def test_english_names_are_case_sensitive(gazetteer):
+    names, _ = tags(gazetteer, ["We ate turkey in Turkey."])
+    assert list(names) == ["Türkiye"] and names["Türkiye"] == ["Turkey"]
+
+
+def test_no_places_no_entities(gazetteer):
+    assert tags(gazetteer, ["The committee met for three hours and adjourned."]) == ({}, [])
+
+
+def test_arabic_normalisation_folds_variants():
+    assert normalise("إسرائيلـــ") == normalise("اسرائيل")
+    assert normalise("مَدْرِيد") == "مدريد"

@@ -1,0 +1,1 @@
+"""Celery app, worker boot, the ingest gateway and the `newsflow` command line."""

@@ -1,0 +1,67 @@
+"""The one module that builds the Celery app. Every non-default setting carries its reason."""
+
+from __future__ import annotations
+
+from celery import Celery, chain
+from kombu import Exchange, Queue
+
+from config import STAGES, Settings, get_settings
+from newsflow.wire import SERIALIZER, register_serializer
+
+TASK_NAMES = {stage: f"newsflow.{stage}" for stage in STAGES}
+# Stages whose tasks take long enough that a worker should hold one message at a time.
+HEAVY_STAGES = frozenset({"extract", "translate", "tag"})
+
+
+def celery_config(settings: Settings) -> dict:
+    register_serializer()
+    return {
+        "broker_url": settings.redis_url.get_secret_value() if settings.redis_url else "redis://127.0.0.1:6379/0",
+        # Unacked messages come back after this; every time limit and retry countdown is kept below it.
+        "broker_transport_options": {"visibility_timeout": settings.visibility_timeout_s},
+        "broker_connection_retry_on_startup": True,
+        # orjson on the wire, json accepted from other producers, pickle never.
+        "task_serializer": SERIALIZER,
+        "result_serializer": SERIALIZER,
+        "accept_content": [SERIALIZER, "json"],
+        # Records hand on through the chain; nothing reads task results, so none are stored.
+        "task_ignore_result": True,
+        "result_backend": None,
+        # Ack after the task ran, and re-queue when the pool process dies mid-task: at-least-once.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        # One message in hand per pool process; a second would wait behind a slow article.
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": settings.task_time_limit_s,
+        "task_soft_time_limit": max(1, settings.task_time_limit_s - 5),
+        # One queue per stage, each with its own exchange and key: a message lands in exactly one queue.
+        "task_queues": [Queue(q, Exchange(q, type="direct"), routing_key=q) for q in map(settings.queue, STAGES)],
+        "task_routes": {TASK_NAMES[s]: {"queue": settings.queue(s), "routing_key": settings.queue(s)} for s in STAGES},
+        "task_default_queue": settings.queue("extract"),
+        # Events feed Flower; they cost throughput, so they are a setting.
+        "worker_send_task_events": settings.task_events,
+        "task_send_sent_event": settings.task_events,
+        # Recycle pool processes now and then, so a slow leak in a parser cannot grow without bound.
+        "worker_max_tasks_per_child": 1000,
+    }
+
+
+def pipeline(app: Celery, message: dict, start: str = "extract") -> chain:
+    """The chain of stage tasks from ``start`` to publish, ``message`` going to the first. Built by task name,
+    so producers need not import the stage code."""
+    stages = STAGES[STAGES.index(start) :]
+    first, *rest = (app.signature(TASK_NAMES[stage]) for stage in stages)
+    return chain(first.clone(args=(message,)), *rest)
+
+
+def create_app(settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
+    # The worker imports the stage modules at start-up; producers never need to.
+    app = Celery("newsflow", set_as_current=True, include=[f"tasks.{stage}" for stage in STAGES])
+    app.config_from_object(celery_config(settings))
+    app.conf.newsflow_settings = settings
+    app.conf.newsflow_stages = list(STAGES)
+    return app
+
+
+app = create_app()

