@@ -11,6 +11,7 @@ import trafilatura
 
 from newsflow.errors import EmptyExtraction
 from newsflow.furniture import split_furniture, split_keywords
+from newsflow.ids import canonical_url
 from newsflow.language import LanguageIdentifier
 from newsflow.schema import Article, IngestedArticle
 from workers.app import TASK_NAMES, app
@@ -54,7 +55,7 @@ def read_text(text: str) -> Page:
 def extract_article(job: IngestedArticle, body: str, language: LanguageIdentifier, min_body_chars: int) -> Article:
     """The article's story paragraphs, title, date, source, language and page keywords."""
     body = unicodedata.normalize("NFC", body)
-    url = str(job.url) if job.url else None
+    url = canonical_url(str(job.url)) if job.url else None
     page = read_html(body, url) if job.body_kind == "html" else read_text(body)
     split = split_furniture(page.paragraphs)
     chars = sum(len(p) for p in split.body)

@@ -1,0 +1,36 @@
+# newsflow: `make run` processes examples/ end to end; `make test` runs the suite. Both build .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format schemas worker compose-check clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit("newsflow needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+run: $(STAMP)  ## the main job on the project's examples, with a private Redis
+	$(BIN)/newsflow process examples/
+
+test: $(STAMP)  ## unit and integration tests (starts its own redis-server and Celery workers)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt ruff
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+schemas: $(STAMP)  ## regenerate schemas/ from newsflow/schema.py
+	$(BIN)/newsflow schema schemas
+
+worker: $(STAMP)  ## workers for every stage against NEWSFLOW_REDIS_URL
+	$(BIN)/newsflow worker --stages all
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
