@@ -6,6 +6,7 @@ Exit codes: 0 all went well; 1 some input was invalid or dead-lettered; 2 usage 
 
 from __future__ import annotations
 
+import signal
 import sys
 import warnings
 from contextlib import ExitStack
@@ -45,6 +46,9 @@ def process(
     out: Annotated[Path | None, typer.Option(help="Write enriched records here (JSONL); default stdout.")] = None,
     concurrency: Annotated[int | None, typer.Option(help="Pool processes for the local workers.")] = None,
     timeout_s: Annotated[float, typer.Option("--timeout", help="Give up waiting after this many seconds.")] = 600,
+    workers: Annotated[
+        bool, typer.Option(help="Start local workers (off: a deployment's workers do the work).")
+    ] = True,
 ) -> None:
     """The main job: run every article under PATHS through the whole pipeline and print the enriched records."""
     import redis
@@ -56,12 +60,16 @@ def process(
     from workers.progress import JobProgress, print_summary
 
     settings = get_settings()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds the stack below, like Ctrl-C
     with ExitStack() as stack:
+        private = None
         if settings.redis_url is None:
-            err.print("No NEWSFLOW_REDIS_URL: starting a private Redis and local workers.")
-            settings = settings.model_copy(update={"redis_url": SecretStr(stack.enter_context(PrivateRedis()).url)})
+            private = stack.enter_context(PrivateRedis())
+            err.print(f"No NEWSFLOW_REDIS_URL: started a private Redis at {private.url}")
+            settings = settings.model_copy(update={"redis_url": SecretStr(private.url)})
         url = settings.redis_url.get_secret_value()
-        stack.enter_context(LocalWorkers(url, concurrency=concurrency))
+        if workers or private:  # a private Redis has no other workers
+            stack.enter_context(LocalWorkers(url, concurrency=concurrency))
         sink = stack.enter_context(out.open("wb")) if out else sys.stdout.buffer
         progress = stack.enter_context(JobProgress(err))
         summary = run_job(read_inputs(paths), create_app(settings), redis.Redis.from_url(url), settings,
@@ -89,24 +97,17 @@ def worker(
         raise typer.BadParameter(f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}")
     from celery.exceptions import SecurityWarning
 
-    from workers.app import app
+    from workers.app import HEAVY_STAGES, LIGHT_STAGE_PREFETCH, app
 
     if quiet:  # a local, embedded worker: the operator already knows it runs as whoever started it
         warnings.filterwarnings("ignore", category=SecurityWarning)
     app.conf.newsflow_stages = chosen
     queues = ",".join(app.conf.newsflow_settings.queue(s) for s in chosen)
-    argv = ["--quiet"] * quiet + [
-        "worker",
-        "-Q",
-        queues,
-        "-n",
-        f"{name or '-'.join(chosen)}@%h",
-        "-P",
-        pool,
-        "-l",
-        loglevel,
-    ]
-    app.worker_main(argv + (["-c", str(concurrency)] if concurrency else []))
+    node = f"{name or '-'.join(chosen)}@%h"
+    prefetch = 1 if HEAVY_STAGES & set(chosen) else LIGHT_STAGE_PREFETCH
+    argv = ["worker", "-Q", queues, "-n", node, "-P", pool, "-l", loglevel, "--prefetch-multiplier", str(prefetch)]
+    argv += ["-c", str(concurrency)] if concurrency else []
+    app.worker_main(["--quiet", *argv] if quiet else argv)
 
 
 @cli.command()
@@ -216,11 +217,16 @@ def schema(folder: Annotated[Path, typer.Argument()] = Path("schemas")) -> None:
 
 
 def main() -> None:
+    import redis
+
     try:
         cli()
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except redis.ConnectionError as exc:
+        err.print(f"[red]cannot reach Redis[/red]: {exc}")
+        sys.exit(3)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Both are started on free loopback ports and stopped cleanly, also on Ctrl-C.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -19,6 +20,22 @@ from pathlib import Path
 import redis
 
 from config import STAGES
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: the kernel sends it SIGTERM if the process that started it dies,
+    so a killed `newsflow process` leaves no Redis or worker behind."""
+    if sys.platform == "linux":
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _spawn(cmd: list[str], **kwargs) -> subprocess.Popen:
+    # A session of its own: a Ctrl-C at the terminal reaches only us, and we stop children in order.
+    return subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent, **kwargs
+    )
 
 
 def free_port() -> int:
@@ -53,9 +70,7 @@ class PrivateRedis:
         args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
                 "--save", "", "--appendonly", "yes" if self.appendonly else "no",
                 "--maxmemory-policy", "noeviction", "--logfile", str(self.dir / "redis.log")]  # fmt: skip
-        self.process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True
-        )
+        self.process = _spawn(args, stdout=subprocess.DEVNULL)
         client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -102,9 +117,7 @@ class LocalWorkers:
         cmd = [sys.executable, "-m", "workers.cli", "worker", "--stages", ",".join(self.stages),
                "--concurrency", str(self.concurrency), "--name", self.name, "--loglevel", "WARNING", "--quiet"]  # fmt: skip
         # Its stdout is ours too: keep it off stdout, which may be carrying JSONL records.
-        self.process = subprocess.Popen(
-            cmd, env=env, stdin=subprocess.DEVNULL, stdout=sys.stderr, start_new_session=True
-        )
+        self.process = _spawn(cmd, env=env, stdout=sys.stderr)
         return self
 
     def stop(self, timeout_s: float = 30) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import orjson
 import pytest
@@ -22,6 +25,18 @@ def newsflow(*args: str, redis_url: str | None = None, timeout: float = 180) -> 
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
+def wait_for_dead_letter(article_id: str, redis_url: str, timeout_s: float = 30) -> str:
+    """The dead-letter entry id of ``article_id``, as `newsflow dlq list` shows it."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for row in newsflow("dlq", "list", redis_url=redis_url).stdout.decode().splitlines():
+            entry_id, _stage, listed_id, *_ = row.split("\t")
+            if listed_id == article_id:
+                return entry_id
+        time.sleep(0.5)
+    raise AssertionError(f"no dead letter for {article_id} within {timeout_s} s")
+
+
 def jsonl(stdout: bytes) -> list[dict]:
     return [orjson.loads(line) for line in stdout.splitlines()]
 
@@ -34,7 +49,7 @@ def test_the_main_job_processes_the_examples_on_a_private_redis():
     assert len(records) == 5
     assert {r["language"] for r in records} == {"ar", "en"}
     assert all(r["translation"] and r["provenance"] for r in records)
-    assert "starting a private Redis" in stderr and "processed 5" in stderr and "dead letters 0" in stderr
+    assert "started a private Redis" in stderr and "processed 5" in stderr and "dead letters 0" in stderr
 
 
 def test_the_main_job_reports_bad_input_and_exits_1(tmp_path):
@@ -86,14 +101,47 @@ def test_submit_tail_and_dlq_against_a_running_deployment(redis_server, tmp_path
     again = newsflow("tail", "--group", "cli-test", "--idle", "1", redis_url=redis_server.url)
     assert story_id not in {r["id"] for r in jsonl(again.stdout)}, "an acknowledged record was delivered twice"
 
-    listed = newsflow("dlq", "list", redis_url=redis_server.url).stdout.decode().splitlines()
-    (line,) = [row for row in listed if "EmptyExtraction" in row and "Hi." not in row and row.split("\t")[2] != "None"][
-        :1
-    ]
-    entry_id = line.split("\t")[0]
+    empty_id = done.stdout.decode().splitlines()[1].split("\t")[0]
+    entry_id = wait_for_dead_letter(empty_id, redis_server.url)
     shown = orjson.loads(newsflow("dlq", "show", entry_id, redis_url=redis_server.url).stdout)
     assert shown["dead_letter"]["stage"] == "extract" and "<p>Hi.</p>" in shown["input"]["body"]
     replayed = newsflow("dlq", "replay", entry_id, redis_url=redis_server.url)
     assert replayed.returncode == 0 and "replayed" in replayed.stdout.decode()
     remaining = newsflow("dlq", "list", redis_url=redis_server.url).stdout.decode()
     assert entry_id not in remaining
+
+
+def processes_using(redis_url: str) -> list[int]:
+    """Pids of processes started for ``redis_url``: its redis-server (port on the command line) or its workers."""
+    port = redis_url.rsplit(":", 1)[1].split("/")[0]
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
+            environ = (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if f"--port {port} ".encode() in cmdline or f"NEWSFLOW_REDIS_URL={redis_url}".encode() in environ:
+            found.append(int(proc.name))
+    return found
+
+
+def test_ctrl_c_stops_everything_the_main_job_started(tmp_path):
+    for n in range(40):
+        (tmp_path / f"{n}.txt").write_text(f"Story {n}. " + "Officials in Cairo and Doha met on Sunday. " * 40)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    cmd = [sys.executable, "-m", "workers.cli", "process", str(tmp_path), "--out", str(tmp_path / "out.jsonl")]
+    job = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    first_line = job.stderr.readline().decode()
+    assert "started a private Redis at redis://" in first_line, first_line
+    url = first_line.rsplit(" ", 1)[1].strip()
+    deadline = time.monotonic() + 30
+    while len(processes_using(url)) < 3 and time.monotonic() < deadline:  # redis, worker, its pool
+        time.sleep(0.2)
+    assert len(processes_using(url)) >= 3, "the private Redis and the local workers did not start"
+    job.send_signal(signal.SIGINT)
+    assert job.wait(60) == 130
+    deadline = time.monotonic() + 10
+    while processes_using(url) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_using(url) == [], "the main job left processes behind after Ctrl-C"
