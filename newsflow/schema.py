@@ -10,7 +10,7 @@ Bump SCHEMA_VERSION on any change a consumer could notice, and regenerate schema
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -79,6 +79,13 @@ class IngestedArticle(FeedFields):
     body_kind: Literal["html", "text"]
     body: str | None = None
     body_ref: str | None = None
+
+    @classmethod
+    def from_raw(cls, raw: RawArticle, article_id: str, body_ref: str | None = None) -> IngestedArticle:
+        """What ingest queues for ``raw``: its feed fields, and its body inline or as ``body_ref``."""
+        fields = raw.model_dump(exclude={"schema_version", "html", "text"})
+        body = {"body_ref": body_ref} if body_ref else {"body": raw.body}
+        return cls(id=article_id, received_at=datetime.now(UTC), body_kind=raw.body_kind, **fields, **body)
 
     @model_validator(mode="after")
     def _body_or_ref(self) -> IngestedArticle:

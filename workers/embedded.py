@@ -19,8 +19,6 @@ from pathlib import Path
 
 import redis
 
-from config import STAGES
-
 _PR_SET_PDEATHSIG = 1
 
 
@@ -36,6 +34,18 @@ def _spawn(cmd: list[str], **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
         cmd, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent, **kwargs
     )
+
+
+def _stop(process: subprocess.Popen | None, timeout_s: float) -> None:
+    """SIGTERM to the process, which stops its own children; SIGKILL to its whole group if it overstays."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def free_port() -> int:
@@ -85,13 +95,7 @@ class PrivateRedis:
         raise RuntimeError(f"redis-server did not start on port {self.port}; see {self.dir / 'redis.log'}")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        _stop(self.process, timeout_s=10)
         self.process = None
 
     def __enter__(self) -> PrivateRedis:
@@ -103,18 +107,16 @@ class PrivateRedis:
 
 
 class LocalWorkers:
-    """`newsflow worker` as a child process (one Celery worker with a prefork pool) against ``redis_url``."""
+    """`newsflow worker` for every stage as a child process (one Celery worker, prefork pool) on ``redis_url``."""
 
-    def __init__(self, redis_url: str, stages: tuple[str, ...] = STAGES, concurrency: int | None = None,
-                 env: dict[str, str] | None = None, name: str = "local") -> None:  # fmt: skip
-        self.redis_url, self.stages, self.name = redis_url, stages, name
+    def __init__(self, redis_url: str, concurrency: int | None = None, name: str = "local") -> None:
+        self.redis_url, self.name = redis_url, name
         self.concurrency = concurrency or os.cpu_count() or 1
-        self.env = env or {}
         self.process: subprocess.Popen | None = None
 
     def start(self) -> LocalWorkers:
-        env = {**os.environ, **self.env, "NEWSFLOW_REDIS_URL": self.redis_url}
-        cmd = [sys.executable, "-m", "workers.cli", "worker", "--stages", ",".join(self.stages),
+        env = {**os.environ, "NEWSFLOW_REDIS_URL": self.redis_url}
+        cmd = [sys.executable, "-m", "workers.cli", "worker", "--stages", "all",
                "--concurrency", str(self.concurrency), "--name", self.name, "--loglevel", "WARNING", "--quiet"]  # fmt: skip
         # Its stdout is ours too: keep it off stdout, which may be carrying JSONL records.
         self.process = _spawn(cmd, env=env, stdout=sys.stderr)
@@ -122,13 +124,7 @@ class LocalWorkers:
 
     def stop(self, timeout_s: float = 30) -> None:
         """Warm shutdown (tasks in hand finish), then a kill if it overstays."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()  # the main process only: it stops its pool children itself
-            try:
-                self.process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        _stop(self.process, timeout_s)
         self.process = None
 
     def __enter__(self) -> LocalWorkers:

@@ -6,7 +6,6 @@ An invalid submission fails here, at once, with an InvalidSubmission that says w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -71,13 +70,9 @@ class Gateway:
         return Accepted(aid, duplicate=False)
 
     def _queue(self, raw: RawArticle, aid: str, size: int) -> None:
-        fields = raw.model_dump(exclude={"schema_version", "html", "text"})
-        job = {"id": aid, "received_at": datetime.now(UTC), "body_kind": raw.body_kind, **fields}
+        body_ref = None
         if size > self._settings.inline_body_max_bytes:
-            body_key = self._keys.body(aid)
-            self._redis.set(body_key, raw.body.encode("utf-8"), ex=self._settings.body_ttl_s)
-            job["body_ref"] = body_key
-        else:
-            job["body"] = raw.body
-        message = IngestedArticle.model_validate(job).model_dump(mode="json")
+            body_ref = self._keys.body(aid)
+            self._redis.set(body_ref, raw.body.encode("utf-8"), ex=self._settings.body_ttl_s)
+        message = IngestedArticle.from_raw(raw, aid, body_ref).model_dump(mode="json")
         pipeline(self._app, message).apply_async()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -11,16 +10,9 @@ from rich.console import Console
 from config import STAGES
 from newsflow.errors import NewsflowError
 from newsflow.ids import article_id
-from newsflow.schema import RawArticle
+from newsflow.schema import IngestedArticle
 from workers.boot import resources
 from workers.inputs import read_inputs
-
-
-def ingested(raw: RawArticle) -> dict:
-    """What ingest would queue for ``raw``, with the body inline."""
-    fields = raw.model_dump(mode="json", exclude={"schema_version", "html", "text"})
-    received = datetime.now(UTC).isoformat()
-    return {"id": article_id(raw), "received_at": received, "body_kind": raw.body_kind, "body": raw.body, **fields}
 
 
 def run_stages(paths: Iterable[Path], until: str, emit: Callable[[dict], None], console: Console) -> int:
@@ -37,7 +29,7 @@ def run_stages(paths: Iterable[Path], until: str, emit: Callable[[dict], None], 
             console.print(f"[red]invalid[/red] {item.error}")
             failed = True
             continue
-        record = ingested(item.raw)
+        record = IngestedArticle.from_raw(item.raw, article_id(item.raw)).model_dump(mode="json")
         try:
             for run in chosen:
                 record = run(record, res)
