@@ -19,7 +19,6 @@ from pydantic import SecretStr
 from rich.console import Console
 
 from config import STAGES, Settings, get_settings
-from newsflow.wire import dumps
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 dlq = typer.Typer(no_args_is_help=True, help="Inspect and replay dead letters.")
@@ -28,8 +27,9 @@ err = Console(stderr=True, soft_wrap=True)  # long reasons stay on one line, gre
 Paths = Annotated[list[Path], typer.Argument(help="Files or folders: .html .htm .txt .json .jsonl")]
 
 
-def _write_jsonl(record: dict, out=None) -> None:
-    (out or sys.stdout.buffer).write(dumps(record) + b"\n")
+def _write_json(record: dict, out=None, pretty: bool = False) -> None:
+    """One record per line (JSONL), or indented for a person to read."""
+    (out or sys.stdout.buffer).write(orjson.dumps(record, option=orjson.OPT_INDENT_2 if pretty else 0) + b"\n")
 
 
 def _configured() -> Settings:
@@ -73,7 +73,7 @@ def process(
         sink = stack.enter_context(out.open("wb")) if out else sys.stdout.buffer
         progress = stack.enter_context(JobProgress(err))
         summary = run_job(read_inputs(paths), create_app(settings), redis.Redis.from_url(url), settings,
-                          on_record=lambda r: _write_jsonl(r, sink), on_progress=progress.update, timeout_s=timeout_s)  # fmt: skip
+                          on_record=lambda r: _write_json(r, sink), on_progress=progress.update, timeout_s=timeout_s)  # fmt: skip
     print_summary(err, summary)
     raise typer.Exit(3 if summary.pending else 0 if summary.ok else 1)
 
@@ -152,7 +152,7 @@ def tail(
     settings = _configured()
     client = redis.Redis.from_url(settings.redis_url.get_secret_value())
     for record in follow(client, settings.output_stream, group, consumer, from_start, count, idle_s):
-        _write_jsonl(record)
+        _write_json(record)
         sys.stdout.flush()
 
 
@@ -167,7 +167,7 @@ def dlq_list(count: Annotated[int, typer.Option()] = 100) -> None:
 def dlq_show(entry_id: str) -> None:
     """One dead letter and the input it failed on, as JSON."""
     letter, message = _dead_letters().get(entry_id)
-    _write_jsonl({"dead_letter": letter.model_dump(mode="json"), "input": message})
+    _write_json({"dead_letter": letter.model_dump(mode="json"), "input": message})
 
 
 @dlq.command("replay")
@@ -189,10 +189,13 @@ def _dead_letters():
 
 
 def _stage_command(stage: str):
-    def command(paths: Paths) -> None:
+    def command(
+        paths: Paths,
+        pretty: Annotated[bool, typer.Option(help="Indented JSON for reading, not JSONL.")] = False,
+    ) -> None:
         from workers.local import run_stages
 
-        raise typer.Exit(run_stages(paths, stage, _write_jsonl, err))
+        raise typer.Exit(run_stages(paths, stage, lambda record: _write_json(record, pretty=pretty), err))
 
     command.__doc__ = f"Run the pipeline up to {stage} in this process, without Redis; print JSONL (debugging)."
     return command

@@ -29,7 +29,7 @@ log = logging.getLogger("newsflow.stage")
 
 
 @dataclass(frozen=True)
-class NewsflowFailure:
+class StageFailure:
     exc: BaseException
     transient: bool
     reason: str
@@ -39,17 +39,17 @@ class NewsflowFailure:
         return type(self.exc).__name__
 
 
-def classify(exc: BaseException) -> NewsflowFailure:
+def classify(exc: BaseException) -> StageFailure:
     """Map any exception onto the error tree: transient (retry) or permanent (dead letter), with a reason."""
     if isinstance(exc, TransientError | PermanentError):
-        return NewsflowFailure(exc, isinstance(exc, TransientError), getattr(exc, "reason", str(exc)))
+        return StageFailure(exc, isinstance(exc, TransientError), getattr(exc, "reason", str(exc)))
     if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
-        return NewsflowFailure(exc, True, f"redis unavailable: {exc}")
+        return StageFailure(exc, True, f"redis unavailable: {exc}")
     if isinstance(exc, ValidationError):
-        return NewsflowFailure(exc, False, f"malformed message: {exc.error_count()} error(s): {exc.errors()[0]['msg']}")
+        return StageFailure(exc, False, f"malformed message: {exc.error_count()} error(s): {exc.errors()[0]['msg']}")
     if isinstance(exc, SoftTimeLimitExceeded):
-        return NewsflowFailure(exc, False, "the stage ran past its time limit")
-    return NewsflowFailure(exc, False, f"unexpected {type(exc).__name__}: {exc}")
+        return StageFailure(exc, False, "the stage ran past its time limit")
+    return StageFailure(exc, False, f"unexpected {type(exc).__name__}: {exc}")
 
 
 class StageTask(Task):
@@ -78,7 +78,7 @@ class StageTask(Task):
         )
         return {**record, "provenance": [*record.get("provenance", []), run.model_dump(mode="json")]}
 
-    def _fail(self, message: object, failure: NewsflowFailure) -> None:
+    def _fail(self, message: object, failure: StageFailure) -> None:
         settings = resources().settings
         attempts = self.request.retries + 1
         if failure.transient and self.request.retries < settings.max_retries:
