@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format schemas worker compose-check clean
+.PHONY: run test lint format schemas golden bench-extraction worker clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("newsflow needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -28,6 +28,12 @@ format: $(STAMP)
 
 schemas: $(STAMP)  ## regenerate schemas/ from newsflow/schema.py
 	$(BIN)/newsflow schema schemas
+
+golden: $(STAMP)  ## rewrite tests/golden/ from the current extract stage; review the diff
+	$(BIN)/python tests/golden/regenerate.py
+
+bench-extraction: $(STAMP)  ## extraction quality and speed against trafilatura (needs ../shared/data)
+	$(BIN)/python benchmarks/extraction.py --write
 
 worker: $(STAMP)  ## workers for every stage against NEWSFLOW_REDIS_URL
 	$(BIN)/newsflow worker --stages all

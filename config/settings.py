@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         "none",
         description="Translation backend. `none` records that no backend is configured; more come with the translate stage.",
     )
+    max_html_elements: int = Field(
+        100_000,
+        ge=1000,
+        description="Extract refuses HTML with more elements than this (an HTML bomb must not stall a worker).",
+    )
+    max_html_depth: int = Field(200, ge=20, le=250, description="Extract refuses HTML nested deeper than this.")
     min_body_chars: int = Field(
         80, ge=0, description="A body shorter than this after extraction is a permanent failure."
     )

@@ -6,6 +6,7 @@
     ├── TransientError             retried with bounded exponential back-off, then dead-lettered
     └── PermanentError(reason)     never retried: becomes a dead letter at once
         ├── EmptyExtraction
+        ├── InputTooLarge
         └── MissingInput
 
 Third-party exceptions are mapped onto these at the task adapter boundary (workers/stagetask.py).
@@ -42,6 +43,10 @@ class PermanentError(NewsflowError):
 
 class EmptyExtraction(PermanentError):
     """Extraction found no article body worth passing on."""
+
+
+class InputTooLarge(PermanentError):
+    """The input is over a configured limit (bytes, HTML elements, HTML depth)."""
 
 
 class MissingInput(PermanentError):

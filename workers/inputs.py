@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import charset_normalizer
 import orjson
 
 from newsflow.errors import InvalidSubmission
 from newsflow.schema import RawArticle
+from newsflow.text import decode_bytes
 from workers.gateway import parse_submission
 
 SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl")
-_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
-_MAX_CHAOS = 0.2  # charset_normalizer's mess ratio above which we do not trust a guess
 
 
 @dataclass(frozen=True)
@@ -26,36 +23,14 @@ class Input:
     error: str | None = None
 
 
-def decode_text(data: bytes, origin: str) -> str:
-    """UTF-8, else the charset the HTML declares, else a confident guess; a clear error for bytes that are not text."""
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InvalidSubmission(f"{origin}: binary data (NUL bytes), not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    declared = _DECLARED_CHARSET.search(data[:4096])
-    if declared:
-        try:
-            return data.decode(declared.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    best = charset_normalizer.from_bytes(data).best()
-    if best is not None and best.chaos <= _MAX_CHAOS:
-        return str(best)
-    raise InvalidSubmission(
-        f"{origin}: not UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) and no charset was declared or detected"
-    )
-
-
 def read_file(path: Path) -> Iterator[Input]:
     origin = str(path)
     try:
         data = path.read_bytes()
         if path.suffix in (".html", ".htm"):
-            yield _parsed(origin, {"html": decode_text(data, origin), "metadata": {"file": path.name}})
+            yield _parsed(origin, {"html": decode_bytes(data, origin), "metadata": {"file": path.name}})
         elif path.suffix == ".txt":
-            yield _parsed(origin, {"text": decode_text(data, origin), "metadata": {"file": path.name}})
+            yield _parsed(origin, {"text": decode_bytes(data, origin), "metadata": {"file": path.name}})
         elif path.suffix == ".jsonl":
             for n, line in enumerate(data.splitlines(), 1):
                 if line.strip():

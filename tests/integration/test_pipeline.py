@@ -94,9 +94,12 @@ def test_bad_input_gets_a_clear_error_or_a_dead_letter_and_workers_go_on(gateway
         gateway.submit(RawArticle(text="x" * 50 * 1024 * 1024))
 
     empty = gateway.submit(RawArticle(html="<html><body><nav>Home</nav></body></html>"))
+    bomb = gateway.submit(RawArticle(html="<html><body>" + "<p>x</p>" * 200_000 + "</body></html>"))
     app.send_task(TASK_NAMES["extract"], args=({"id": "malformed", "no": "fields"},))
     (letter_empty,) = wait_for(settings.dead_letter_stream, {empty.id})
     (letter_malformed,) = wait_for(settings.dead_letter_stream, {"malformed"})
+    (letter_bomb,) = wait_for(settings.dead_letter_stream, {bomb.id})
+    assert letter_bomb["error_type"] == "InputTooLarge" and "200,002 elements" in letter_bomb["reason"]
     assert (letter_empty["stage"], letter_empty["error_type"]) == ("extract", "EmptyExtraction")
     assert letter_malformed["reason"].startswith("malformed message")
 

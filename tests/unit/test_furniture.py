@@ -1,5 +1,7 @@
 """Plain-text pages: the story's paragraphs in order as the body, every kind of furniture set apart and typed."""
 
+import pytest
+
 from newsflow.furniture import split_furniture, split_keywords
 
 STORY = [
@@ -36,7 +38,7 @@ def test_english_furniture():
             "- Mayor defends spending plan", "- Opposition calls for audit"]  # fmt: skip
     split = split_furniture(page)
     assert split.body == page[:2]
-    assert kinds(split) == ["source", "tags", "other", "related_list"]
+    assert kinds(split) == ["source", "tags", "share", "related_list"]
     assert split.source == "City Wire" and split.keywords == ["budget", "council"]
     assert split.furniture[-1].items == ["Mayor defends spending plan", "Opposition calls for audit"]
 
@@ -62,3 +64,71 @@ def test_a_page_without_furniture_is_all_body():
 def test_keywords_with_separators_and_without():
     assert split_keywords("لبنان، الطقس؛ أمطار", "") == ["لبنان", "الطقس", "أمطار"]
     assert split_keywords("حركة حماس غزة", "قال مسؤول في حركة حماس إن") == ["حركة حماس", "غزة"]
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Lesen Sie auch: Bahn streicht Nachtzüge", "read_also"),
+        ("À lire aussi » La grève continue", "read_also"),
+        ("LE PUEDE INTERESAR: Congreso aprueba la reforma", "read_also"),
+        ("Czytaj też: Sejm przyjął ustawę", "read_also"),
+        ("Schon gelesen?", "read_also"),
+        ("Notas relacionadas", "related_list"),
+        ("Das könnte Sie auch interessieren:", "related_list"),
+        ("Share on Facebook", "share"),
+        ("Teilen mit:", "share"),
+        ("Sign up for our daily briefing and never miss a story", "subscribe"),
+        ("PC Gamer Newsletter", "subscribe"),
+        ("ANZEIGE - Heute schon gekocht?", "advert"),
+        ("إعلان: احجز الآن", "advert"),
+        ("Foto: dpa", "credit"),
+        ("(Credit: Jane Doe / Agency)", "credit"),
+        (
+            "© 2026 Harbour Ledger. Reproduction is forbidden without written permission from the publisher.",
+            "copyright",
+        ),
+        ("Harbour Ledger 2026. All rights reserved", "copyright"),
+        ("Quelle: Deutscher Wetterdienst", "source"),
+        ("Kategorie: Politik", "tags"),
+    ],
+)
+def test_each_kind_of_furniture_line(line, kind):
+    split = split_furniture(["A first paragraph of the story, long enough to be one.", line], page_end=False)
+    assert [f.kind for f in split.furniture] == [kind]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "More than 40 ships waited at anchor.",
+        "Related talks will resume on Monday, officials said.",
+        "Sign language interpreters joined the briefing, which lasted an hour and ended with questions.",
+        "Anzeige erstattet hat die Polizei am Montag gegen zwei Männer.",
+        "Fotos der Szene verbreiteten sich schnell.",
+        "Share prices fell by 3 per cent.",
+        "Teilen sich die Parteien die Macht, wird es schwierig.",
+    ],
+)
+def test_story_sentences_that_start_like_furniture_stay_in_the_body(line):
+    assert split_furniture([line], page_end=False).body == [line]
+
+
+def test_extracted_html_is_judged_line_by_line():
+    lines = ["Quelle: Statistisches Bundesamt", "The table above shows the trend.", "Tags: x", "The story goes on."]
+    split = split_furniture(lines, page_end=False)
+    assert split.body == ["The table above shows the trend.", "The story goes on."]
+
+
+def test_a_related_list_ends_at_the_first_paragraph():
+    long_line = "The story resumes here with a paragraph far longer than any headline, " * 3
+    split = split_furniture(
+        ["Weitere Artikel", "Bahn streicht Züge", "- Neue Tarife ab Mai", long_line], page_end=False
+    )
+    assert split.furniture[0].items == ["Bahn streicht Züge", "Neue Tarife ab Mai"]
+    assert split.body == [long_line.strip()]
+
+
+def test_a_read_also_header_inside_the_story_takes_only_its_headline():
+    split = split_furniture([STORY[0], "اقرأ أيضاً:", "عنوان خبر آخر", STORY[1]])
+    assert split.body == STORY and split.furniture[0].title == "عنوان خبر آخر"

@@ -4,27 +4,9 @@ import pytest
 
 from newsflow.errors import InvalidSubmission
 from workers.gateway import parse_submission
-from workers.inputs import decode_text, read_inputs
+from workers.inputs import read_inputs
 
 ARABIC = '<html><head><meta charset="windows-1256"></head><body><p>أعلنت الحكومة اليوم عن خطة جديدة للنقل العام في العاصمة.</p></body></html>'
-
-
-def test_utf8_with_a_byte_order_mark():
-    assert decode_text("\ufeffنص".encode("utf-8"), "x") == "نص"
-
-
-def test_declared_charset_is_honoured():
-    assert decode_text(ARABIC.encode("cp1256"), "x") == ARABIC
-
-
-def test_undeclared_legacy_encoding_is_detected():
-    text = "Le conseil municipal a approuvé le budget, malgré l'opposition des élus écologistes réunis jeudi soir." * 3
-    assert decode_text(text.encode("latin-1"), "x") == text
-
-
-def test_binary_is_refused_with_a_reason():
-    with pytest.raises(InvalidSubmission, match="binary"):
-        decode_text(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "logo.png")
 
 
 def test_every_kind_of_file(tmp_path):

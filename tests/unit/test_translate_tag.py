@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsflow.gazetteer import normalise
 from newsflow.schema import Article
 from tasks.tag import tag_article
 from tasks.translate import translate_article
@@ -83,8 +82,3 @@ def test_english_names_are_case_sensitive(gazetteer):
 
 def test_no_places_no_entities(gazetteer):
     assert tags(gazetteer, ["The committee met for three hours and adjourned."]) == ({}, [])
-
-
-def test_arabic_normalisation_folds_variants():
-    assert normalise("إسرائيلـــ") == normalise("اسرائيل")
-    assert normalise("مَدْرِيد") == "مدريد"
