@@ -193,7 +193,7 @@ def main() -> None:
     if not CORPUS.is_dir():
         sys.exit(f"skipped: the evaluation corpus is not at {CORPUS}")
     tallies, accuracy, pages = run(args.limit)
-    command = "python benchmarks/extraction.py" + (f" --limit {args.limit}" if args.limit else "")
+    command = " ".join(["python", "benchmarks/extraction.py", *sys.argv[1:]])
     table = report(tallies, accuracy, pages, command)
     print(table)
     if args.write:

@@ -150,7 +150,11 @@ class Article(Record):
     schema_version: Literal[1] = SCHEMA_VERSION
     id: str
     url: str | None = None
-    source: str | None = None
+    source: str | None = Field(
+        None,
+        description="Who the story is credited to: the page's source line, else the feed's source name, else the site.",
+    )
+    site_name: str | None = None
     feed_id: str | None = None
     title: str | None = None
     author: str | None = None

@@ -124,6 +124,7 @@ def extract_article(job: IngestedArticle, body: str, language: LanguageIdentifie
         id=job.id,
         url=canonical_url(page_url) if page_url and page_url.startswith(("http://", "https://")) else None,
         source=split.source or job.source_name or meta.site_name,
+        site_name=meta.site_name,
         feed_id=job.feed_id,
         title=title,
         author=meta.author,
