@@ -54,13 +54,22 @@ class Settings(BaseSettings):
     body_ttl_s: int = Field(86400, ge=600, description="Lifetime of a raw body stored by reference.")
 
     visibility_timeout_s: int = Field(
-        3600, ge=60, description="Redis transport visibility timeout: unacked tasks are redelivered after it."
+        3600, ge=5, description="Redis transport visibility timeout: unacked tasks are redelivered after it."
     )
     task_time_limit_s: int = Field(300, ge=5, description="Hard per-task limit; the pool process is killed past it.")
     max_retries: int = Field(
         5, ge=0, le=20, description="Retries of a transient failure before the article is dead-lettered."
     )
     retry_backoff_max_s: int = Field(300, ge=1, description="Upper bound of the exponential retry back-off.")
+    max_deliveries: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="Deliveries of one message whose worker process dies each time before it is dead-lettered.",
+    )
+    max_queue_depth: int = Field(
+        10_000, ge=10, description="Ingest answers 'try later' while a stage queue holds more messages than this."
+    )
     task_events: bool = Field(False, description="Send Celery task events (Flower needs them; they cost throughput).")
 
     target_language: str = Field("en", pattern=r"^[a-z]{2,3}$", description="Language articles are translated into.")

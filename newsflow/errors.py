@@ -3,6 +3,7 @@
     NewsflowError
     ├── InvalidSubmission          rejected at the ingest boundary, never queued
     │   └── BodyTooLarge
+    ├── QueueFull                  ingest's back-pressure: nothing was queued, try later
     ├── TransientError             retried with bounded exponential back-off, then dead-lettered
     └── PermanentError(reason)     never retried: becomes a dead letter at once
         ├── EmptyExtraction
@@ -27,6 +28,14 @@ class BodyTooLarge(InvalidSubmission):
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(f"body is {size:,} bytes; the limit is {limit:,} (NEWSFLOW_MAX_BODY_BYTES)")
         self.size, self.limit = size, limit
+
+
+class QueueFull(NewsflowError):
+    """A stage queue is over NEWSFLOW_MAX_QUEUE_DEPTH: the submission was not queued; try again later."""
+
+    def __init__(self, queue: str, depth: int, limit: int) -> None:
+        super().__init__(f"queue {queue} holds {depth:,} messages (limit {limit:,}); try again later")
+        self.queue, self.depth, self.limit = queue, depth, limit
 
 
 class TransientError(NewsflowError):

@@ -29,3 +29,14 @@ class Keys:
 
     def dead_letter_input(self, token: str) -> str:
         return f"{self.prefix}:dlq-input:{token}"
+
+    def dead_lettered(self, article_id: str, stage: str, pipeline_version: str) -> str:
+        """Marks that an article has its dead letter for a stage: a redelivered failure adds no second one."""
+        return f"{self.prefix}:dead-lettered:{pipeline_version}:{stage}:{article_id}"
+
+    def worker_losses(self, task_id: str) -> str:
+        """How often a pool process died while it held this task's message."""
+        return f"{self.prefix}:worker-losses:{task_id}"
+
+    def health(self, token: str) -> str:
+        return f"{self.prefix}:health:{token}"

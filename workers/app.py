@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import Celery, chain
+from celery import Celery, Signature
 from kombu import Exchange, Queue
 
 from config import STAGES, Settings, get_settings
@@ -19,9 +19,21 @@ def celery_config(settings: Settings) -> dict:
     register_serializer()
     return {
         "broker_url": settings.redis_url.get_secret_value() if settings.redis_url else "redis://127.0.0.1:6379/0",
-        # Unacked messages come back after this; every time limit and retry countdown is kept below it.
-        "broker_transport_options": {"visibility_timeout": settings.visibility_timeout_s},
+        # Unacked messages come back after the visibility timeout; every time limit and retry countdown is kept
+        # below it. kombu sweeps for them every interval x throttle seconds (100 s by default): sweep at a
+        # tenth of the timeout, so a crashed worker's messages return soon after it.
+        "broker_transport_options": {
+            "visibility_timeout": settings.visibility_timeout_s,
+            "unacked_restore_interval": max(1, min(10, settings.visibility_timeout_s // 10)),
+            "unacked_restore_throttle": 1,
+        },
         "broker_connection_retry_on_startup": True,
+        # Workers outlive a Redis restart: they reconnect for as long as it takes instead of exiting.
+        "broker_connection_max_retries": None,
+        # Messages a worker cannot decode or route (pickle, unknown task names) become dead letters, not log lines.
+        "worker_consumer": "workers.consumer:DeadLetteringConsumer",
+        # Each worker also consumes its own queue, which `newsflow health` uses to prove it consumes.
+        "worker_direct": True,
         # orjson on the wire, json accepted from other producers, pickle never.
         "task_serializer": SERIALIZER,
         "result_serializer": SERIALIZER,
@@ -48,18 +60,22 @@ def celery_config(settings: Settings) -> dict:
     }
 
 
-def pipeline(app: Celery, message: dict, start: str = "extract") -> chain:
-    """The chain of stage tasks from ``start`` to publish, ``message`` going to the first. Built by task name,
-    so producers need not import the stage code."""
-    stages = STAGES[STAGES.index(start) :]
-    first, *rest = (app.signature(TASK_NAMES[stage]) for stage in stages)
-    return chain(first.clone(args=(message,)), *rest)
+def next_stage(stage: str) -> str | None:
+    """The stage after ``stage``, or None after publish."""
+    position = STAGES.index(stage)
+    return STAGES[position + 1] if position + 1 < len(STAGES) else None
+
+
+def pipeline(app: Celery, message: dict, start: str = "extract") -> Signature:
+    """The task that starts ``message`` at ``start``. Each stage task hands its output to the next itself
+    (workers/stagetask.py), so a message carries one record, never the rest of a chain."""
+    return app.signature(TASK_NAMES[start], args=(message,))
 
 
 def create_app(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
     # The worker imports the stage modules at start-up; producers never need to.
-    app = Celery("newsflow", set_as_current=True, include=[f"tasks.{stage}" for stage in STAGES])
+    app = Celery("newsflow", set_as_current=True, include=[*(f"tasks.{stage}" for stage in STAGES), "workers.health"])
     app.config_from_object(celery_config(settings))
     app.conf.newsflow_settings = settings
     app.conf.newsflow_stages = list(STAGES)

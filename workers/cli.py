@@ -1,7 +1,8 @@
 """`newsflow`: a thin shell over the same functions the workers run.
 
-Exit codes: 0 all went well; 1 some input was invalid or dead-lettered; 2 usage error;
-3 Redis unreachable, not configured, or the job timed out; 130 interrupted.
+Exit codes: 0 all went well; 1 some input was invalid or dead-lettered (health: a worker did not consume);
+2 usage error; 3 Redis unreachable, not configured, or the job timed out; 4 back-pressure: a stage queue is
+full, try later; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import SecretStr
 from rich.console import Console
 
 from config import STAGES, Settings, get_settings
+from newsflow.keys import Keys
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 dlq = typer.Typer(no_args_is_help=True, help="Inspect and replay dead letters.")
@@ -115,7 +117,7 @@ def submit(paths: Paths) -> None:
     """Push articles to a running deployment; prints one line per article: id, `queued` or `duplicate`, origin."""
     import redis
 
-    from newsflow.errors import InvalidSubmission
+    from newsflow.errors import InvalidSubmission, QueueFull
     from workers.app import app
     from workers.gateway import Gateway
     from workers.inputs import read_inputs
@@ -131,7 +133,35 @@ def submit(paths: Paths) -> None:
         except InvalidSubmission as exc:
             failed = True
             err.print(f"[red]invalid[/red] {item.origin}: {exc}")
+        except QueueFull as exc:
+            err.print(f"[yellow]try later[/yellow]: {exc}; {item.origin} and the rest were not submitted")
+            raise typer.Exit(4) from None
     raise typer.Exit(1 if failed else 0)
+
+
+@cli.command()
+def health(
+    nodes: Annotated[
+        list[str] | None, typer.Argument(help="Worker node names (default: every node that answers a ping).")
+    ] = None,
+    timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds each node has to run the check.")] = 10,
+) -> None:
+    """Check that workers consume: each runs a task sent to its own queue. Exit 0 when all do."""
+    import redis
+
+    from workers.app import app
+    from workers.health import consumes
+
+    settings = _configured()
+    client = redis.Redis.from_url(settings.redis_url.get_secret_value())
+    nodes = nodes or sorted(name for reply in app.control.ping(timeout=1.0) for name in reply)
+    if not nodes:
+        err.print("[red]no worker answered[/red]")
+        raise typer.Exit(1)
+    results = {node: consumes(app, client, Keys.from_settings(settings), node, timeout_s) for node in nodes}
+    for node, ok in results.items():
+        print(f"{node}\t{'consuming' if ok else 'NOT consuming'}")
+    raise typer.Exit(0 if all(results.values()) else 1)
 
 
 @cli.command()

@@ -66,22 +66,25 @@ def redis_server_binary() -> str:
 class PrivateRedis:
     """A redis-server of our own: no persistence unless ``appendonly``, gone when stopped."""
 
-    def __init__(self, port: int | None = None, appendonly: bool = False) -> None:
+    def __init__(self, port: int | None = None, appendonly: bool = False, password: str | None = None) -> None:
         self.port = port or free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="newsflow-redis-"))
-        self.appendonly = appendonly
+        self.appendonly, self.password = appendonly, password
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self, timeout_s: float = 10) -> PrivateRedis:
         args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-                "--save", "", "--appendonly", "yes" if self.appendonly else "no",
+                "--save", "", "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "everysec",
                 "--maxmemory-policy", "noeviction", "--logfile", str(self.dir / "redis.log")]  # fmt: skip
+        if self.password:
+            args += ["--requirepass", self.password]
         self.process = _spawn(args, stdout=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        client = redis.Redis(port=self.port, password=self.password, socket_connect_timeout=0.5)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
@@ -109,13 +112,15 @@ class PrivateRedis:
 class LocalWorkers:
     """`newsflow worker` for every stage as a child process (one Celery worker, prefork pool) on ``redis_url``."""
 
-    def __init__(self, redis_url: str, concurrency: int | None = None, name: str = "local") -> None:
-        self.redis_url, self.name = redis_url, name
+    def __init__(
+        self, redis_url: str, concurrency: int | None = None, name: str = "local", env: dict | None = None
+    ) -> None:
+        self.redis_url, self.name, self.env = redis_url, name, env or {}
         self.concurrency = concurrency or os.cpu_count() or 1
         self.process: subprocess.Popen | None = None
 
     def start(self) -> LocalWorkers:
-        env = {**os.environ, "NEWSFLOW_REDIS_URL": self.redis_url}
+        env = {**os.environ, **self.env, "NEWSFLOW_REDIS_URL": self.redis_url}
         cmd = [sys.executable, "-m", "workers.cli", "worker", "--stages", "all",
                "--concurrency", str(self.concurrency), "--name", self.name, "--loglevel", "WARNING", "--quiet"]  # fmt: skip
         # Its stdout is ours too: keep it off stdout, which may be carrying JSONL records.

@@ -11,10 +11,11 @@ from typing import Any
 import orjson
 import redis
 from celery import Celery
+from kombu.transport.redis import PRIORITY_STEPS
 from pydantic import ValidationError
 
-from config import Settings
-from newsflow.errors import BodyTooLarge, InvalidSubmission, TransientError
+from config import STAGES, Settings
+from newsflow.errors import BodyTooLarge, InvalidSubmission, QueueFull, TransientError
 from newsflow.ids import article_id
 from newsflow.keys import Keys
 from newsflow.schema import IngestedArticle, RawArticle
@@ -53,11 +54,13 @@ class Gateway:
         self._keys = Keys.from_settings(settings)
 
     def submit(self, raw: RawArticle) -> Accepted:
-        """Queue one validated article, unless the same one was accepted within the dedup window."""
+        """Queue one validated article, unless the same one was accepted within the dedup window.
+        Raises QueueFull, and queues nothing, while a stage is behind by more than NEWSFLOW_MAX_QUEUE_DEPTH."""
         s = self._settings
         size = len(raw.body.encode("utf-8"))
         if size > s.max_body_bytes:
             raise BodyTooLarge(size, s.max_body_bytes)
+        self.check_backlog()
         aid = article_id(raw)
         seen = self._keys.seen(aid)
         if s.dedup_window_s and not self._redis.set(seen, 1, nx=True, ex=s.dedup_window_s):
@@ -68,6 +71,22 @@ class Gateway:
             self._redis.delete(seen)  # not queued, so not seen: a retry must not be dropped as a duplicate
             raise TransientError(f"could not queue article {aid}: {exc}") from exc
         return Accepted(aid, duplicate=False)
+
+    def queue_depths(self) -> dict[str, int]:
+        """Messages waiting in each stage queue (kombu keeps a list per priority step)."""
+        queues = [self._settings.queue(stage) for stage in STAGES]
+        pipe = self._redis.pipeline(transaction=False)
+        for queue in queues:
+            for key in [queue, *(f"{queue}\x06\x16{step}" for step in PRIORITY_STEPS[1:])]:
+                pipe.llen(key)
+        lengths = pipe.execute()
+        per_queue = len(PRIORITY_STEPS)
+        return {q: sum(lengths[i * per_queue : (i + 1) * per_queue]) for i, q in enumerate(queues)}
+
+    def check_backlog(self) -> None:
+        for queue, depth in self.queue_depths().items():
+            if depth > self._settings.max_queue_depth:
+                raise QueueFull(queue, depth, self._settings.max_queue_depth)
 
     def _queue(self, raw: RawArticle, aid: str, size: int) -> None:
         body_ref = None

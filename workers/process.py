@@ -10,7 +10,7 @@ import redis
 from celery import Celery
 
 from config import Settings
-from newsflow.errors import InvalidSubmission, TransientError
+from newsflow.errors import InvalidSubmission, QueueFull, TransientError
 from newsflow.schema import DeadLetter
 from newsflow.wire import loads
 from workers.gateway import Gateway
@@ -49,14 +49,30 @@ def run_job(
     streams = {settings.output_stream: _stream_tail(client, settings.output_stream),
                settings.dead_letter_stream: _stream_tail(client, settings.dead_letter_stream)}  # fmt: skip
     gateway, summary = Gateway(app, client, settings), Summary()
+
+    def follow(block_ms: int) -> None:
+        for stream, entries in client.xread(streams, block=block_ms, count=100) or []:
+            name = stream.decode()
+            for entry_id, fields in entries:
+                streams[name] = entry_id.decode()
+                _collect(summary, name == settings.output_stream, fields, on_record)
+        on_progress(summary)
+
     for item in inputs:
         if item.raw is None:
             summary.invalid.append(item.error or item.origin)
             continue
-        try:
-            accepted = gateway.submit(item.raw)
-        except (InvalidSubmission, TransientError) as exc:
-            summary.invalid.append(f"{item.origin}: {exc}")
+        while True:
+            try:
+                accepted = gateway.submit(item.raw)
+                break
+            except QueueFull:  # back-pressure: collect results while the stages catch up
+                follow(block_ms=500)
+            except (InvalidSubmission, TransientError) as exc:
+                summary.invalid.append(f"{item.origin}: {exc}")
+                accepted = None
+                break
+        if accepted is None:
             continue
         if accepted.duplicate:
             summary.duplicates.append(f"{item.origin} ({accepted.id})")
@@ -66,12 +82,7 @@ def run_job(
     on_progress(summary)
     deadline = time.monotonic() + timeout_s
     while summary.pending and time.monotonic() < deadline:
-        for stream, entries in client.xread(streams, block=500, count=100) or []:
-            name = stream.decode()
-            for entry_id, fields in entries:
-                streams[name] = entry_id.decode()
-                _collect(summary, name == settings.output_stream, fields, on_record)
-        on_progress(summary)
+        follow(block_ms=500)
     return summary
 
 

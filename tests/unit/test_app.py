@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from config import STAGES, Settings
 from newsflow.errors import EmptyExtraction, TransientError
 from newsflow.schema import Article
-from workers.app import create_app, pipeline
+from workers.app import create_app, next_stage, pipeline
 from workers.stagetask import classify
 
 
@@ -44,10 +44,10 @@ def test_each_stage_has_its_own_queue_exchange_and_key(app):
         assert app.amqp.router.route({}, f"newsflow.{stage}")["queue"].name == f"newsflow.{stage}"
 
 
-def test_pipeline_starts_where_asked(app):
-    chain = pipeline(app, {"id": "a"}, start="translate")
-    assert [t.task for t in chain.tasks] == ["newsflow.translate", "newsflow.tag", "newsflow.publish"]
-    assert chain.tasks[0].args == ({"id": "a"},)
+def test_pipeline_starts_where_asked_and_each_stage_knows_the_next(app):
+    first = pipeline(app, {"id": "a"}, start="translate")
+    assert (first.task, first.args) == ("newsflow.translate", ({"id": "a"},))
+    assert [next_stage(s) for s in STAGES] == ["translate", "tag", "publish", None]
 
 
 @pytest.mark.parametrize(

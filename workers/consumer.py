@@ -1,0 +1,48 @@
+"""A Celery consumer that dead-letters what it cannot run, instead of logging and dropping it.
+
+Celery's own consumer acknowledges and forgets a message it cannot decode (pickle, which newsflow never
+accepts, or corrupt bytes) and one that names a task this worker does not know. Here each becomes a dead
+letter on the stage whose queue it came from, with its raw body kept for inspection.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+from celery.worker.consumer import Consumer
+
+from workers.boot import resources
+from workers.deadletter import DeadLetterStore
+
+log = logging.getLogger("newsflow.consumer")
+
+
+class DeadLetteringConsumer(Consumer):
+    def on_decode_error(self, message, exc) -> None:
+        reason = f"undecodable message ({message.content_type}): {exc}"
+        self._dead_letter(message, type(exc).__name__, reason, message.body)
+        message.ack()
+
+    def on_unknown_task(self, body, message, exc) -> None:
+        name = message.headers.get("task") if message.headers else None
+        self._dead_letter(message, "NotRegistered", f"no task named {name!r} on this worker", message.body)
+        super().on_unknown_task(body, message, exc)
+
+    def on_invalid_task(self, body, message, exc) -> None:
+        self._dead_letter(message, "InvalidTaskError", f"invalid task message: {exc}", message.body)
+        super().on_invalid_task(body, message, exc)
+
+    def _dead_letter(self, message, error_type: str, reason: str, body: bytes | str) -> None:
+        raw = body if isinstance(body, bytes) else str(body).encode("utf-8", "replace")
+        queue = (message.delivery_info or {}).get("routing_key") or "unknown"
+        stage = queue.rsplit(".", 1)[-1]
+        log.error("dead-lettering a message from %s: %s", queue, reason)
+        DeadLetterStore(resources()).write(
+            stage=stage,
+            message={"content_type": message.content_type, "body_base64": base64.b64encode(raw).decode("ascii")},
+            error_type=error_type,
+            reason=reason,
+            attempts=1,
+            worker=self.hostname,
+        )

@@ -1,0 +1,42 @@
+"""The worker-side request of every stage task: bounds how often a message may kill its pool process.
+
+With late acks and reject-on-worker-lost, a message whose processing kills the pool process (a crash in C
+code, an out-of-memory kill) goes back to the queue and would do so for ever. Redis cannot change a message on
+redelivery, so the count lives in Redis, keyed by the task id, and is kept by the worker's main process, which
+survives its pool processes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from billiard.einfo import ExceptionWithTraceback
+from celery.exceptions import WorkerLostError
+from celery.worker.request import Request
+
+from workers.boot import resources
+from workers.deadletter import DeadLetterStore
+
+log = logging.getLogger("newsflow.request")
+
+
+class StageRequest(Request):
+    def on_failure(self, exc_info, send_failed_event=True, return_ok=False):
+        exc = exc_info.exception
+        exc = exc.exc if isinstance(exc, ExceptionWithTraceback) else exc
+        if isinstance(exc, WorkerLostError) and self._count_loss() >= resources().settings.max_deliveries:
+            return self.acknowledge()  # dead-lettered: the message stops here
+        return super().on_failure(exc_info, send_failed_event, return_ok)
+
+    def _count_loss(self) -> int:
+        """One more pool process died holding this message; dead-letter it when that is one too many."""
+        res = resources()
+        key = res.keys.worker_losses(self.id)
+        losses, _ = res.redis.pipeline().incr(key).expire(key, 2 * res.settings.visibility_timeout_s).execute()
+        if losses >= res.settings.max_deliveries:
+            reason = f"its worker process died {losses} times while handling it (a crash or an out-of-memory kill)"
+            log.error("dead-lettering %s in %s: %s", self.id, self.task.stage, reason)
+            DeadLetterStore(res).write(stage=self.task.stage, message=self.args[0] if self.args else {},
+                                       error_type="WorkerLostError", reason=reason, attempts=losses,
+                                       worker=self.hostname)  # fmt: skip
+        return losses
