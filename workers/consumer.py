@@ -1,4 +1,5 @@
-"""A Celery consumer that dead-letters what it cannot run, instead of logging and dropping it.
+"""A Celery consumer that dead-letters what it cannot run, instead of logging and dropping it, and that
+survives a broker restart.
 
 Celery's own consumer acknowledges and forgets a message it cannot decode (pickle, which newsflow never
 accepts, or corrupt bytes) and one that names a task this worker does not know. Here each becomes a dead
@@ -19,6 +20,16 @@ log = logging.getLogger("newsflow.consumer")
 
 
 class DeadLetteringConsumer(Consumer):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Survive the broker going away. While kombu 5.7 tears down a lost Redis connection, closing its channel
+        # (which restores unacknowledged messages) and acknowledging a task that finished meanwhile both reach
+        # for a transport client that is already gone: an AttributeError, which Celery treats as unrecoverable,
+        # so the worker would exit. Counted as connection errors, they make the consumer reconnect instead; the
+        # acknowledgements they lose leave messages in Redis' unacked set, which the visibility sweep returns
+        # (and publish's idempotency absorbs the repeat).
+        self.connection_errors = (*self.connection_errors, AttributeError)
+
     def on_decode_error(self, message, exc) -> None:
         reason = f"undecodable message ({message.content_type}): {exc}"
         self._dead_letter(message, type(exc).__name__, reason, message.body)

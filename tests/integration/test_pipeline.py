@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from datetime import UTC, datetime
 
@@ -119,3 +120,19 @@ def test_a_dead_letter_replays_from_its_stage(app, settings, client, wait_for):
     assert [run["stage"] for run in record["provenance"]] == ["translate", "tag", "publish"]
     assert record["countries"] == ["QA"]
     assert all(dl.article_id != "replayed" for _, dl in store.list()), "a replayed dead letter must leave the list"
+
+
+def test_garbage_sent_straight_to_every_stage_is_dead_lettered_and_workers_go_on(app, gateway, settings, wait_for):
+    rng = random.Random(6)
+    junk = [None, 0, -1, 1e308, "", "\u202e", "<<<", [], {}, {"x": [1, {"y": None}]}, "ب" * 5000, True]
+    ids = set()
+    for n in range(40):
+        stage = STAGES[n % len(STAGES)]
+        message = {"id": f"garbage-{n}", **{rng.choice(["body", "body_kind", "received_at", "translation", "x"]):
+                                              rng.choice(junk) for _ in range(rng.randint(0, 4))}}  # fmt: skip
+        app.send_task(TASK_NAMES[stage], args=(message,))
+        ids.add(message["id"])
+    letters = wait_for(settings.dead_letter_stream, ids)
+    assert {d["article_id"] for d in letters} == ids, "some garbage was neither processed nor dead-lettered"
+    good = gateway.submit(RawArticle(text=GOOD + "Madrid."))
+    assert wait_for(settings.output_stream, {good.id}), "the workers stopped serving after garbage"
