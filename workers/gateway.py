@@ -63,13 +63,19 @@ class Gateway:
         self.check_backlog()
         aid = article_id(raw)
         seen = self._keys.seen(aid)
-        if s.dedup_window_s and not self._redis.set(seen, 1, nx=True, ex=s.dedup_window_s):
+        window = s.dedup_window_s
+        # The marker reads "pending" until the article is queued, "queued" after: a resubmission finds "queued"
+        # and is a duplicate; one that finds "pending" (an earlier attempt may have failed in between) is queued
+        # again, and publish's idempotency absorbs the repeat. So no accepted article depends on a marker alone.
+        first = not window or self._redis.set(seen, "pending", nx=True, ex=window)
+        if not first and self._redis.get(seen) == b"queued":
             return Accepted(aid, duplicate=True)
         try:
             self._queue(raw, aid, size)
         except Exception as exc:
-            self._redis.delete(seen)  # not queued, so not seen: a retry must not be dropped as a duplicate
             raise TransientError(f"could not queue article {aid}: {exc}") from exc
+        if window:
+            self._redis.set(seen, "queued", ex=window)
         return Accepted(aid, duplicate=False)
 
     def queue_depths(self) -> dict[str, int]:

@@ -10,6 +10,7 @@ import pytest
 
 from config import STAGES
 from newsflow.errors import BodyTooLarge, InvalidSubmission
+from newsflow.ids import article_id
 from newsflow.schema import Article, RawArticle
 from tasks.publish import Publisher
 from tests.conftest import EXAMPLES
@@ -136,3 +137,13 @@ def test_garbage_sent_straight_to_every_stage_is_dead_lettered_and_workers_go_on
     assert {d["article_id"] for d in letters} == ids, "some garbage was neither processed nor dead-lettered"
     good = gateway.submit(RawArticle(text=GOOD + "Madrid."))
     assert wait_for(settings.output_stream, {good.id}), "the workers stopped serving after garbage"
+
+
+def test_an_article_whose_queueing_failed_is_not_mistaken_for_a_duplicate(gateway, client, settings, wait_for):
+    raw = RawArticle(url="https://example.org/half-submitted", text=GOOD)
+    aid = article_id(raw)
+    client.set(f"newsflow:seen:{aid}", "pending", ex=60)  # what a submit that died before queueing leaves behind
+    accepted = gateway.submit(raw)
+    assert not accepted.duplicate
+    assert wait_for(settings.output_stream, {aid})
+    assert gateway.submit(raw).duplicate, "once queued, a resubmission is a duplicate"

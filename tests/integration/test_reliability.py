@@ -248,3 +248,16 @@ def test_back_pressure_refuses_before_redis_fills(redis_server):
     with pytest.raises(QueueFull, match="backlog.extract holds 11 messages"):
         gateway.submit(quick_article(99))
     assert client.llen("backlog.extract") == len(accepted) == 11
+
+
+def test_health_tells_a_frozen_worker_from_a_consuming_one():
+    with deployment() as running:
+        app, keys = create_app(running.settings), Resources(running.settings).keys
+        node = f"chaos@{os.uname().nodename}"
+        assert consumes(app, running.client, keys, node, timeout_s=20)
+        os.kill(running.workers.process.pid, signal.SIGSTOP)  # alive, connected, consuming nothing
+        try:
+            assert not consumes(app, running.client, keys, node, timeout_s=3), "a frozen worker passed its health check"
+        finally:
+            os.kill(running.workers.process.pid, signal.SIGCONT)
+        assert consumes(app, running.client, keys, node, timeout_s=20)
