@@ -38,5 +38,16 @@ class Keys:
         """How often a pool process died while it held this task's message."""
         return f"{self.prefix}:worker-losses:{task_id}"
 
+    def in_flight(self) -> str:
+        """Sorted set of accepted articles not yet published or dead-lettered, scored by when they were queued."""
+        return f"{self.prefix}:in-flight"
+
+    def in_flight_message(self, article_id: str) -> str:
+        """The ingest message of an article in flight, to queue it again if the broker lost it."""
+        return f"{self.prefix}:in-flight:{article_id}"
+
+    def reconcile_lock(self) -> str:
+        return f"{self.prefix}:reconcile-lock"
+
     def health(self, token: str) -> str:
         return f"{self.prefix}:health:{token}"

@@ -15,6 +15,7 @@ from celery.worker.consumer import Consumer
 
 from workers.boot import resources
 from workers.deadletter import DeadLetterStore
+from workers.reconcile import requeue_stale
 
 log = logging.getLogger("newsflow.consumer")
 
@@ -29,6 +30,20 @@ class DeadLetteringConsumer(Consumer):
         # acknowledgements they lose leave messages in Redis' unacked set, which the visibility sweep returns
         # (and publish's idempotency absorbs the repeat).
         self.connection_errors = (*self.connection_errors, AttributeError)
+        self._reconciling = False
+
+    def on_ready(self) -> None:
+        super().on_ready()
+        if not self._reconciling:  # on_ready runs again after every reconnect
+            self._reconciling = True
+            settings = resources().settings
+            self.timer.call_repeatedly(max(1.0, settings.visibility_timeout_s / 4), self._reconcile)
+
+    def _reconcile(self) -> None:
+        try:
+            requeue_stale(resources(), self.app, older_than_s=2 * resources().settings.visibility_timeout_s)
+        except Exception as exc:  # noqa: BLE001 - Redis may be restarting; the next sweep tries again
+            log.warning("in-flight sweep skipped: %r", exc)
 
     def on_decode_error(self, message, exc) -> None:
         reason = f"undecodable message ({message.content_type}): {exc}"

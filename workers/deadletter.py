@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 
 DEAD_LETTER_STREAM_MAXLEN = 100_000
 
-# KEYS: marker, input key, stream, body key or ""; ARGV: input, retention, letter, article id, maxlen.
+# KEYS: marker, input key, stream, body key or "", in-flight set, in-flight message or "";
+# ARGV: input, retention, letter, article id, maxlen.
 _WRITE_ONCE = """
+if ARGV[4] ~= '' then redis.call('ZREM', KEYS[5], ARGV[4]) end
+if KEYS[6] ~= '' then redis.call('DEL', KEYS[6]) end
 if KEYS[1] ~= '' and redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) == false then return false end
 redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
 if KEYS[4] ~= '' then redis.call('EXPIRE', KEYS[4], ARGV[2]) end
@@ -55,7 +58,8 @@ class DeadLetterStore:
         marker = self._keys.dead_lettered(article_id, stage, self._settings.pipeline_version) if article_id else ""
         body_ref = fields.get("body_ref") if isinstance(fields.get("body_ref"), str) else ""
         entry = self._write_once(
-            keys=[marker, letter.input_key, self._settings.dead_letter_stream, body_ref],
+            keys=[marker, letter.input_key, self._settings.dead_letter_stream, body_ref, self._keys.in_flight(),
+                  self._keys.in_flight_message(article_id) if article_id else ""],
             args=[dumps(message), self._settings.dead_letter_retention_s, dumps(letter.model_dump(mode="json")),
                   article_id or "", DEAD_LETTER_STREAM_MAXLEN],
         )  # fmt: skip

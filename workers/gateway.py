@@ -5,6 +5,7 @@ An invalid submission fails here, at once, with an InvalidSubmission that says w
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from newsflow.errors import BodyTooLarge, InvalidSubmission, QueueFull, Transien
 from newsflow.ids import article_id
 from newsflow.keys import Keys
 from newsflow.schema import IngestedArticle, RawArticle
+from newsflow.wire import dumps
 from workers.app import pipeline
 
 
@@ -95,9 +97,13 @@ class Gateway:
                 raise QueueFull(queue, depth, self._settings.max_queue_depth)
 
     def _queue(self, raw: RawArticle, aid: str, size: int) -> None:
-        body_ref = None
-        if size > self._settings.inline_body_max_bytes:
-            body_ref = self._keys.body(aid)
-            self._redis.set(body_ref, raw.body.encode("utf-8"), ex=self._settings.body_ttl_s)
+        s, pipe = self._settings, self._redis.pipeline()
+        body_ref = self._keys.body(aid) if size > s.inline_body_max_bytes else None
+        if body_ref:
+            pipe.set(body_ref, raw.body.encode("utf-8"), ex=s.body_ttl_s)
         message = IngestedArticle.from_raw(raw, aid, body_ref).model_dump(mode="json")
+        # In flight until published or dead-lettered: workers/reconcile.py queues it again if the broker lost it.
+        pipe.set(self._keys.in_flight_message(aid), dumps(message), ex=s.body_ttl_s)
+        pipe.zadd(self._keys.in_flight(), {aid: time.time()})
+        pipe.execute()
         pipeline(self._app, message).apply_async()

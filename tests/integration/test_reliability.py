@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
 import pytest
 import redis
 from kombu import Connection, Exchange, Producer
@@ -21,7 +22,8 @@ from pydantic import SecretStr
 
 from config import Settings
 from newsflow.errors import QueueFull
-from newsflow.schema import RawArticle
+from newsflow.ids import article_id
+from newsflow.schema import IngestedArticle, RawArticle
 from newsflow.wire import loads
 from workers.app import TASK_NAMES, create_app
 from workers.boot import Resources
@@ -261,3 +263,18 @@ def test_health_tells_a_frozen_worker_from_a_consuming_one():
         finally:
             os.kill(running.workers.process.pid, signal.SIGCONT)
         assert consumes(app, running.client, keys, node, timeout_s=20)
+
+
+def test_an_article_the_broker_lost_is_queued_again_from_the_ledger():
+    with deployment() as running:  # visibility 12 s: the workers sweep every 3 s for articles older than 24 s
+        raw = quick_article(42)
+        aid = article_id(raw)
+        message = IngestedArticle.from_raw(raw, aid).model_dump(mode="json")
+        keys = Resources(running.settings).keys
+        # What ingest writes before sending; the send itself "lost" (a BRPOP'd message whose worker died).
+        running.client.set(keys.in_flight_message(aid), orjson.dumps(message))
+        running.client.zadd(keys.in_flight(), {aid: time.time() - 60})
+        running.wait_until_done({aid}, timeout_s=60)
+        assert running.published()[aid] == 1
+        assert running.client.zscore(keys.in_flight(), aid) is None, "a published article must leave the ledger"
+        assert running.client.zcard(keys.in_flight()) == 0
