@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         le=20,
         description="Deliveries of one message whose worker process dies each time before it is dead-lettered.",
     )
+    reconcile_after_s: int = Field(
+        10_800,
+        ge=10,
+        description="An accepted article neither published nor dead-lettered after this long is queued again.",
+    )
     max_queue_depth: int = Field(
         10_000, ge=10, description="Ingest answers 'try later' while a stage queue holds more messages than this."
     )
@@ -94,6 +99,9 @@ class Settings(BaseSettings):
         for name in ("task_time_limit_s", "retry_backoff_max_s"):
             if getattr(self, name) >= self.visibility_timeout_s:
                 raise ValueError(f"{name} must be below visibility_timeout_s ({self.visibility_timeout_s})")
+        # Queueing an article again while the broker may still deliver it only wastes work, but keep it rare.
+        if self.reconcile_after_s <= self.visibility_timeout_s:
+            raise ValueError(f"reconcile_after_s must be above visibility_timeout_s ({self.visibility_timeout_s})")
         return self
 
     @classmethod

@@ -37,11 +37,11 @@ class DeadLetteringConsumer(Consumer):
         if not self._reconciling:  # on_ready runs again after every reconnect
             self._reconciling = True
             settings = resources().settings
-            self.timer.call_repeatedly(max(1.0, settings.visibility_timeout_s / 4), self._reconcile)
+            self.timer.call_repeatedly(max(1.0, min(60.0, settings.reconcile_after_s / 10)), self._reconcile)
 
     def _reconcile(self) -> None:
         try:
-            requeue_stale(resources(), self.app, older_than_s=2 * resources().settings.visibility_timeout_s)
+            requeue_stale(resources(), self.app, older_than_s=resources().settings.reconcile_after_s)
         except Exception as exc:  # noqa: BLE001 - Redis may be restarting; the next sweep tries again
             log.warning("in-flight sweep skipped: %r", exc)
 

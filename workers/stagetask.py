@@ -82,8 +82,12 @@ class StageTask(Task):
         """Queue the next stage with this stage's output. Done here rather than by a Celery chain, so that a
         broker outage at this moment is our error to handle (the message is requeued), not the pool's."""
         following = next_stage(self.stage)
-        if following is not None:
+        if following is None:
+            return
+        try:
             self.app.send_task(TASK_NAMES[following], args=(record,), retry=True, retry_policy=_HAND_ON_RETRIES)
+        except AttributeError as exc:  # kombu 5.7 tearing down a lost connection (see workers/consumer.py)
+            raise OperationalError(f"broker connection lost: {exc}") from None
 
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         """Runs in the worker's main process when the pool process ran past the hard time limit and was killed."""

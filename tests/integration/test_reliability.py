@@ -35,7 +35,7 @@ from workers.health import consumes
 pytestmark = pytest.mark.integration
 
 # Short enough for a test to wait out; the settings keep time limits and back-off below it.
-CHAOS_SETTINGS = {"visibility_timeout_s": 12, "task_time_limit_s": 8, "retry_backoff_max_s": 4}
+CHAOS_SETTINGS = {"visibility_timeout_s": 12, "task_time_limit_s": 8, "retry_backoff_max_s": 4, "reconcile_after_s": 30}
 
 
 @dataclass
@@ -164,7 +164,7 @@ def process_age_s(pid: int) -> float:
 
 
 def test_a_message_whose_worker_dies_every_time_is_dead_lettered_and_the_queue_moves_on():
-    slow = {"visibility_timeout_s": 60, "task_time_limit_s": 40}
+    slow = {"visibility_timeout_s": 60, "task_time_limit_s": 40, "reconcile_after_s": 120}
     with deployment(concurrency=1, max_deliveries=2, **slow) as running:
         poison = running.gateway.submit(slow_article(0, paragraphs=40000)).id  # about 3 s of extraction
         killed: set[int] = set()
@@ -266,14 +266,14 @@ def test_health_tells_a_frozen_worker_from_a_consuming_one():
 
 
 def test_an_article_the_broker_lost_is_queued_again_from_the_ledger():
-    with deployment() as running:  # visibility 12 s: the workers sweep every 3 s for articles older than 24 s
+    with deployment() as running:  # the workers sweep every 3 s for articles in flight for over 30 s
         raw = quick_article(42)
         aid = article_id(raw)
         message = IngestedArticle.from_raw(raw, aid).model_dump(mode="json")
         keys = Resources(running.settings).keys
         # What ingest writes before sending; the send itself "lost" (a BRPOP'd message whose worker died).
         running.client.set(keys.in_flight_message(aid), orjson.dumps(message))
-        running.client.zadd(keys.in_flight(), {aid: time.time() - 60})
+        running.client.zadd(keys.in_flight(), {aid: time.time() - 40})
         running.wait_until_done({aid}, timeout_s=60)
         assert running.published()[aid] == 1
         assert running.client.zscore(keys.in_flight(), aid) is None, "a published article must leave the ledger"
