@@ -125,7 +125,7 @@ class StageTask(Task):
                 raise Reject(f"could not schedule a retry: {exc}", requeue=True) from None
         reason = failure.reason if not failure.transient else f"gave up after {attempts} attempts: {failure.reason}"
         self._dead_letter(message, StageFailure(failure.exc, False, reason), attempts)
-        raise Ignore()  # acknowledges the message and stops the chain
+        raise Ignore()  # acknowledges the message; nothing is handed on
 
     def _dead_letter(self, message: object, failure: StageFailure, attempts: int) -> None:
         expected = isinstance(failure.exc, NewsflowError | ValidationError | TimeLimitExceeded)
