@@ -58,17 +58,6 @@ def article(n: int, rng: random.Random) -> RawArticle:
     return RawArticle(url=f"https://soak.example/{n}", text=body)
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError):
-            pass
-    return found
-
-
 class Chaos:
     def __init__(self, server: PrivateRedis, workers: list[LocalWorkers], env: dict, rng: random.Random) -> None:
         self.server, self.workers, self.env, self.rng = server, workers, env, rng
@@ -77,7 +66,7 @@ class Chaos:
     def strike(self) -> None:
         action = self.rng.choice(["kill pool process", "kill pool process", "kill worker", "restart redis"])
         if action == "kill pool process":
-            pool = [c for w in self.workers for c in children(w.process.pid)]
+            pool = [pid for worker in self.workers for pid in worker.pool_processes()]
             if pool:
                 os.kill(self.rng.choice(pool), signal.SIGKILL)
         elif action == "kill worker":

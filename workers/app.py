@@ -38,7 +38,7 @@ def celery_config(settings: Settings) -> dict:
         "task_serializer": SERIALIZER,
         "result_serializer": SERIALIZER,
         "accept_content": [SERIALIZER, "json"],
-        # Records hand on through the chain; nothing reads task results, so none are stored.
+        # Each stage hands its record to the next itself; nothing reads task results, so none are stored.
         "task_ignore_result": True,
         "result_backend": None,
         # Ack after the task ran, and re-queue when the pool process dies mid-task: at-least-once.

@@ -202,7 +202,7 @@ def dlq_show(entry_id: str) -> None:
 
 @dlq.command("replay")
 def dlq_replay(entry_ids: list[str]) -> None:
-    """Send dead letters' inputs back into the stage that failed (and on through the chain)."""
+    """Send dead letters' inputs back into the stage that failed (and on through the stages after it)."""
     from workers.app import app
 
     store = _dead_letters()

@@ -132,6 +132,17 @@ class LocalWorkers:
         _stop(self.process, timeout_s)
         self.process = None
 
+    def pool_processes(self) -> list[int]:
+        """Pids of the worker's pool processes (its children), read from /proc (Linux)."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    pids.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):  # the process ended while we looked
+                continue
+        return pids
+
     def __enter__(self) -> LocalWorkers:
         return self.start()
 

@@ -1,4 +1,4 @@
-"""Ingest: validate a submission, give it its deterministic id, drop exact duplicates, start the chain.
+"""Ingest: validate a submission, give it its deterministic id, drop exact duplicates, queue it for extract.
 
 An invalid submission fails here, at once, with an InvalidSubmission that says what is wrong; nothing is queued.
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from billiard.einfo import ExceptionWithTraceback
 from celery.exceptions import WorkerLostError
 from celery.worker.request import Request
@@ -24,8 +25,12 @@ class StageRequest(Request):
     def on_failure(self, exc_info, send_failed_event=True, return_ok=False):
         exc = exc_info.exception
         exc = exc.exc if isinstance(exc, ExceptionWithTraceback) else exc
-        if isinstance(exc, WorkerLostError) and self._count_loss() >= resources().settings.max_deliveries:
-            return self.acknowledge()  # dead-lettered: the message stops here
+        if isinstance(exc, WorkerLostError):
+            try:
+                if self._count_loss() >= resources().settings.max_deliveries:
+                    return self.acknowledge()  # dead-lettered: the message stops here
+            except redis.RedisError as count_error:  # cannot count now: requeue as Celery would
+                log.warning("could not count the lost worker for %s: %r", self.id, count_error)
         return super().on_failure(exc_info, send_failed_event, return_ok)
 
     def _count_loss(self) -> int:

@@ -61,6 +61,11 @@ def classify(exc: BaseException) -> StageFailure:
     return StageFailure(exc, False, f"unexpected {type(exc).__name__}: {exc}")
 
 
+def _message(args: tuple, kwargs: dict) -> object:
+    """The record a stage task was called with; anything else, kept whole for the dead letter."""
+    return args[0] if len(args) == 1 and not kwargs else {"args": args, "kwargs": kwargs}
+
+
 class StageTask(Task):
     stage: str = ""
     stage_version: str = "1"
@@ -68,7 +73,7 @@ class StageTask(Task):
 
     def __call__(self, *args, **kwargs):
         self.request.newsflow_started = (time.perf_counter(), datetime.now(UTC))
-        message = args[0] if len(args) == 1 else {"args": args, "kwargs": kwargs}
+        message = _message(args, kwargs)
         try:
             out = super().__call__(*args, **kwargs)
             if isinstance(out, dict):
@@ -92,7 +97,7 @@ class StageTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         """Runs in the worker's main process when the pool process ran past the hard time limit and was killed."""
         if isinstance(exc, TimeLimitExceeded):
-            message = args[0] if len(args) == 1 else {"args": args, "kwargs": kwargs}
+            message = _message(args, kwargs)
             reason = f"ran past the hard time limit ({resources().settings.task_time_limit_s} s) and was killed"
             self._dead_letter(message, StageFailure(exc, False, reason), self.request.retries + 1)
 

@@ -1,4 +1,4 @@
-"""The whole chain on a real redis-server with real `newsflow worker` processes."""
+"""The whole pipeline on a real redis-server with real `newsflow worker` processes."""
 
 from __future__ import annotations
 

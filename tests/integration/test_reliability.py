@@ -101,18 +101,6 @@ def quick_article(n: int) -> RawArticle:
     )
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def assert_once_each(running: Deployment, ids: set[str]) -> None:
     published = running.published()
     assert not [i for i in ids if published[i] > 1], "an article was published twice"
@@ -124,7 +112,7 @@ def test_killing_pool_processes_loses_nothing():
         ids = {running.gateway.submit(slow_article(n)).id for n in range(10)}
         for _ in range(3):
             time.sleep(1.5)
-            for child in children(running.workers.process.pid):
+            for child in running.workers.pool_processes():
                 os.kill(child, signal.SIGKILL)
         running.wait_until_done(ids)
         assert_once_each(running, ids)
@@ -170,7 +158,7 @@ def test_a_message_whose_worker_dies_every_time_is_dead_lettered_and_the_queue_m
         killed: set[int] = set()
         deadline = time.monotonic() + 90
         while not running.dead_letters() and time.monotonic() < deadline:
-            for child in set(children(running.workers.process.pid)) - killed:
+            for child in set(running.workers.pool_processes()) - killed:
                 if process_age_s(child) > 2.5:  # warmed up and busy with the poison: crash it, as an OOM kill would
                     os.kill(child, signal.SIGKILL)
                     killed.add(child)
