@@ -76,6 +76,17 @@ class Settings(BaseSettings):
         10_000, ge=10, description="Ingest answers 'try later' while a stage queue holds more messages than this."
     )
     task_events: bool = Field(False, description="Send Celery task events (Flower needs them; they cost throughput).")
+    task_sent_events: bool = Field(
+        False,
+        description="Also send task-sent events when a task is queued (Flower then shows queued tasks); one more "
+        "Redis publish per hop.",
+    )
+    max_tasks_per_child: int = Field(
+        10_000, ge=1, description="A pool process is replaced after this many tasks (each start reloads models)."
+    )
+    max_memory_per_child_mb: int = Field(
+        1024, ge=64, description="A pool process is replaced after a task that leaves it above this resident size."
+    )
 
     target_language: str = Field("en", pattern=r"^[a-z]{2,3}$", description="Language articles are translated into.")
     translate_backend: Literal["none"] = Field(

@@ -19,6 +19,8 @@ def celery_config(settings: Settings) -> dict:
     register_serializer()
     return {
         "broker_url": settings.redis_url.get_secret_value() if settings.redis_url else "redis://127.0.0.1:6379/0",
+        # kombu's Redis transport, less a client object built per command (see workers/transport.py).
+        "broker_transport": "workers.transport:Transport",
         # Unacked messages come back after the visibility timeout; every time limit and retry countdown is kept
         # below it. kombu sweeps for them every interval x throttle seconds (100 s by default): sweep at a
         # tenth of the timeout, so a crashed worker's messages return soon after it.
@@ -52,11 +54,15 @@ def celery_config(settings: Settings) -> dict:
         "task_queues": [Queue(q, Exchange(q, type="direct"), routing_key=q) for q in map(settings.queue, STAGES)],
         "task_routes": {TASK_NAMES[s]: {"queue": settings.queue(s), "routing_key": settings.queue(s)} for s in STAGES},
         "task_default_queue": settings.queue("extract"),
-        # Events feed Flower; they cost throughput, so they are a setting.
+        # Events feed Flower; they cost throughput, so they are settings. The worker's own events (received,
+        # started, succeeded, failed) go out batched once per event-loop turn; task-sent events go out one
+        # publish each from every producer, so they are a second, separate choice.
         "worker_send_task_events": settings.task_events,
-        "task_send_sent_event": settings.task_events,
-        # Recycle pool processes now and then, so a slow leak in a parser cannot grow without bound.
-        "worker_max_tasks_per_child": 1000,
+        "task_send_sent_event": settings.task_sent_events,
+        # Replace pool processes now and then, so a slow leak in a parser cannot grow without bound; each start
+        # reloads the stage's models (about a second of CPU), so not often.
+        "worker_max_tasks_per_child": settings.max_tasks_per_child,
+        "worker_max_memory_per_child": settings.max_memory_per_child_mb * 1024,
     }
 
 
@@ -66,10 +72,16 @@ def next_stage(stage: str) -> str | None:
     return STAGES[position + 1] if position + 1 < len(STAGES) else None
 
 
+def shown_as(message: dict) -> dict[str, str]:
+    """How Flower and the logs show a stage task's argument: the article's id. Without it Celery builds a repr
+    of the whole record for every message it sends, at a measurable cost."""
+    return {"argsrepr": f"(<article {message.get('id')}>,)", "kwargsrepr": "{}"}
+
+
 def pipeline(app: Celery, message: dict, start: str = "extract") -> Signature:
     """The task that starts ``message`` at ``start``. Each stage task hands its output to the next itself
     (workers/stagetask.py), so a message carries one record, never the rest of a chain."""
-    return app.signature(TASK_NAMES[start], args=(message,))
+    return app.signature(TASK_NAMES[start], args=(message,), options=shown_as(message))
 
 
 def create_app(settings: Settings | None = None) -> Celery:

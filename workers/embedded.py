@@ -110,21 +110,29 @@ class PrivateRedis:
 
 
 class LocalWorkers:
-    """`newsflow worker` for every stage as a child process (one Celery worker, prefork pool) on ``redis_url``."""
+    """`newsflow worker` as a child process (one Celery worker, prefork pool) on ``redis_url``, for every stage
+    unless ``stages`` (comma-separated) says otherwise."""
 
     def __init__(
-        self, redis_url: str, concurrency: int | None = None, name: str = "local", env: dict | None = None
+        self,
+        redis_url: str,
+        concurrency: int | None = None,
+        name: str = "local",
+        env: dict | None = None,
+        stages: str = "all",
     ) -> None:
-        self.redis_url, self.name, self.env = redis_url, name, env or {}
+        self.redis_url, self.name, self.env, self.stages = redis_url, name, env or {}, stages
         self.concurrency = concurrency or os.cpu_count() or 1
         self.process: subprocess.Popen | None = None
 
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "workers.cli", "worker", "--stages", self.stages,
+                "--concurrency", str(self.concurrency), "--name", self.name, "--loglevel", "WARNING", "--quiet"]  # fmt: skip
+
     def start(self) -> LocalWorkers:
         env = {**os.environ, **self.env, "NEWSFLOW_REDIS_URL": self.redis_url}
-        cmd = [sys.executable, "-m", "workers.cli", "worker", "--stages", "all",
-               "--concurrency", str(self.concurrency), "--name", self.name, "--loglevel", "WARNING", "--quiet"]  # fmt: skip
         # Its stdout is ours too: keep it off stdout, which may be carrying JSONL records.
-        self.process = _spawn(cmd, env=env, stdout=sys.stderr)
+        self.process = _spawn(self.command(), env=env, stdout=sys.stderr)
         return self
 
     def stop(self, timeout_s: float = 30) -> None:

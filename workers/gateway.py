@@ -51,9 +51,14 @@ def parse_submission(data: bytes | str | dict[str, Any]) -> RawArticle:
 
 
 class Gateway:
+    # Queue depths are read at most this often while they are under the limit: a busy feed would otherwise pay
+    # a Redis round trip per article for them. Over the limit, every submission looks again.
+    BACKLOG_CHECK_INTERVAL_S = 0.5
+
     def __init__(self, app: Celery, client: redis.Redis, settings: Settings) -> None:
         self._app, self._redis, self._settings = app, client, settings
         self._keys = Keys.from_settings(settings)
+        self._backlog_ok_until = 0.0
 
     def submit(self, raw: RawArticle) -> Accepted:
         """Queue one validated article, unless the same one was accepted within the dedup window.
@@ -92,9 +97,12 @@ class Gateway:
         return {q: sum(lengths[i * per_queue : (i + 1) * per_queue]) for i, q in enumerate(queues)}
 
     def check_backlog(self) -> None:
+        if time.monotonic() < self._backlog_ok_until:
+            return
         for queue, depth in self.queue_depths().items():
             if depth > self._settings.max_queue_depth:
                 raise QueueFull(queue, depth, self._settings.max_queue_depth)
+        self._backlog_ok_until = time.monotonic() + self.BACKLOG_CHECK_INTERVAL_S
 
     def _queue(self, raw: RawArticle, aid: str, size: int) -> None:
         s, pipe = self._settings, self._redis.pipeline()

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from newsflow.errors import NewsflowError, PermanentError, TransientError
 from newsflow.schema import StageRun
-from workers.app import TASK_NAMES, next_stage
+from workers.app import TASK_NAMES, next_stage, shown_as
 from workers.boot import resources
 from workers.deadletter import DeadLetterStore
 
@@ -90,7 +90,8 @@ class StageTask(Task):
         if following is None:
             return
         try:
-            self.app.send_task(TASK_NAMES[following], args=(record,), retry=True, retry_policy=_HAND_ON_RETRIES)
+            self.app.send_task(TASK_NAMES[following], args=(record,), retry=True, retry_policy=_HAND_ON_RETRIES,
+                               **shown_as(record))  # fmt: skip
         except AttributeError as exc:  # kombu 5.7 tearing down a lost connection (see workers/consumer.py)
             raise OperationalError(f"broker connection lost: {exc}") from None
 

@@ -235,6 +235,7 @@ def test_back_pressure_refuses_before_redis_fills(redis_server):
     client = redis.Redis.from_url(redis_server.url)
     gateway = Gateway(create_app(settings), client, settings)  # no worker consumes backlog.* queues
     accepted = [gateway.submit(quick_article(n)) for n in range(11)]
+    time.sleep(Gateway.BACKLOG_CHECK_INTERVAL_S)  # depths are re-read at most this often while under the limit
     with pytest.raises(QueueFull, match="backlog.extract holds 11 messages"):
         gateway.submit(quick_article(99))
     assert client.llen("backlog.extract") == len(accepted) == 11

@@ -47,6 +47,7 @@ def test_each_stage_has_its_own_queue_exchange_and_key(app):
 def test_pipeline_starts_where_asked_and_each_stage_knows_the_next(app):
     first = pipeline(app, {"id": "a"}, start="translate")
     assert (first.task, first.args) == ("newsflow.translate", ({"id": "a"},))
+    assert first.options["argsrepr"] == "(<article a>,)"  # not a repr of the whole record
     assert [next_stage(s) for s in STAGES] == ["translate", "tag", "publish", None]
 
 
@@ -70,3 +71,10 @@ def test_a_malformed_message_is_permanent():
         Article.model_validate({"id": 1})
     failure = classify(info.value)
     assert not failure.transient and failure.reason.startswith("malformed message")
+
+
+def test_events_and_recycling_follow_the_settings():
+    conf = create_app(Settings(task_events=True, max_tasks_per_child=7, max_memory_per_child_mb=100)).conf
+    assert conf.worker_send_task_events and not conf.task_send_sent_event
+    assert (conf.worker_max_tasks_per_child, conf.worker_max_memory_per_child) == (7, 100 * 1024)
+    assert create_app(Settings(task_sent_events=True)).conf.task_send_sent_event

@@ -1,0 +1,36 @@
+"""workers/transport.py: kombu's Redis transport with one client object per connection pool."""
+
+from kombu import Connection
+
+from workers.app import create_app
+from workers.transport import Channel
+
+
+def test_the_app_uses_the_transport_and_a_channel_reuses_its_client(settings):
+    app = create_app(settings)
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        assert isinstance(channel, Channel)
+        first = channel._create_client()
+        assert channel._create_client() is first
+        with channel.conn_or_acquire() as client:
+            assert client is first and client.ping()
+
+
+def test_a_new_pool_gets_a_new_client(settings):
+    with Connection(settings.redis_url.get_secret_value(), transport="workers.transport:Transport") as connection:
+        channel = connection.default_channel
+        before = channel._create_client()
+        channel._disconnect_pools()  # what kombu does after a connection error
+        after = channel._create_client()
+        assert after is not before and after.connection_pool is channel.pool and after.ping()
+
+
+def test_messages_round_trip_through_the_transport(settings):
+    with Connection(settings.redis_url.get_secret_value(), transport="workers.transport:Transport") as connection:
+        queue = connection.SimpleQueue("transport-test")
+        queue.put({"id": "x", "body": ["نص"]}, serializer="json")
+        message = queue.get(timeout=5)
+        assert message.payload == {"id": "x", "body": ["نص"]}
+        message.ack()
+        queue.close()
