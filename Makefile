@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format schemas golden bench-extraction worker clean
+.PHONY: run test lint format schemas golden bench-extraction worker clean openapi
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("newsflow needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -40,3 +40,8 @@ worker: $(STAMP)  ## workers for every stage against NEWSFLOW_REDIS_URL
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+openapi: $(STAMP)  ## rewrite docs/openapi.json from the gateway (a test fails when it is stale)
+	NEWSFLOW_REDIS_URL=redis://127.0.0.1:1/0 NEWSFLOW_GATEWAY_TOKEN=unused $(BIN)/python -c 'import sys, orjson; \
+	from workers.api import create_api; \
+	sys.stdout.buffer.write(orjson.dumps(create_api().openapi(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")' > docs/openapi.json

@@ -104,6 +104,20 @@ class Settings(BaseSettings):
     )
     min_place_population: int = Field(100_000, ge=0, description="Smallest city the gazetteer loads.")
 
+    gateway_token: SecretStr | None = Field(
+        None, description="Bearer token the HTTP gateway requires on /v1/*. The gateway refuses to start without one."
+    )
+    gateway_max_request_bytes: int = Field(
+        16_000_000, ge=1024, description="Largest HTTP request body the gateway reads (413 above it)."
+    )
+    gateway_max_batch: int = Field(100, ge=1, le=10_000, description="Most articles in one POST /v1/articles.")
+    metrics_port: int = Field(
+        0, ge=0, le=65535, description="Port of a worker's Prometheus endpoint (stage durations, outcomes). 0: none."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="`json`: one JSON object per log line, with article id and stage where there is one."
+    )
+
     @model_validator(mode="after")
     def _limits_below_visibility_timeout(self) -> Settings:
         # A task still running (or waiting out a countdown) past the visibility timeout is delivered a second time.

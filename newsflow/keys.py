@@ -46,6 +46,10 @@ class Keys:
         """The ingest message of an article in flight, to queue it again if the broker lost it."""
         return f"{self.prefix}:in-flight:{article_id}"
 
+    def stage(self, article_id: str) -> str:
+        """The stage an article in flight last entered, for status queries."""
+        return f"{self.prefix}:stage:{article_id}"
+
     def reconcile_lock(self) -> str:
         return f"{self.prefix}:reconcile-lock"
 

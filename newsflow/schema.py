@@ -196,4 +196,15 @@ class DeadLetter(Record):
     input_key: str | None
 
 
+class ArticleStatus(Record):
+    """Where an accepted article is: in flight (and in which stage), published, or dead-lettered (and why)."""
+
+    id: str
+    state: Literal["in_flight", "published", "dead_lettered"]
+    stage: str | None = Field(None, description="In flight: the stage it last entered (none yet: still queued for extract). Dead-lettered: the stage that failed.")
+    queued_at: datetime | None = None
+    entry_id: str | None = Field(None, description="Published: the output stream entry. Dead-lettered: the dead-letter entry.")
+    reason: str | None = None
+
+
 SCHEMAS: dict[str, type[Record]] = {"raw-article": RawArticle, "article": Article, "dead-letter": DeadLetter}

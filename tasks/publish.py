@@ -16,10 +16,10 @@ from workers.stagetask import StageTask
 STAGE_VERSION = "1"
 
 # Marker check, XADD and marker write in one atomic step: a redelivered message finds the marker and adds nothing.
-# The article also leaves the in-flight ledger (KEYS[3], KEYS[4]) in the same step.
+# The article also leaves the in-flight ledger (KEYS[3], KEYS[4]) and loses its stage marker (KEYS[5]) in the same step.
 _PUBLISH_ONCE = """
 redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('DEL', KEYS[4])
+redis.call('DEL', KEYS[4], KEYS[5])
 local existing = redis.call('GET', KEYS[1])
 if existing then return {0, existing} end
 local entry = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'id', ARGV[1], 'record', ARGV[2])
@@ -52,6 +52,7 @@ class Publisher:
                 s.output_stream,
                 self._keys.in_flight(),
                 self._keys.in_flight_message(article.id),
+                self._keys.stage(article.id),
             ],
             args=[article.id, dumps(article.model_dump(mode="json")), s.output_stream_maxlen, s.published_marker_ttl_s],
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import Celery, Signature
 from kombu import Exchange, Queue
 
+import workers.logs  # noqa: F401 - hooks JSON logging into Celery's logger set-up
 from config import STAGES, Settings, get_settings
 from newsflow.wire import SERIALIZER, register_serializer
 

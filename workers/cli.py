@@ -90,9 +90,16 @@ def worker(
     ] = "prefork",
     loglevel: Annotated[str, typer.Option()] = "INFO",
     quiet: Annotated[bool, typer.Option(help="No start-up banner.")] = False,
+    prefetch: Annotated[
+        int | None, typer.Option(help="Messages each pool process reserves (default: 1, or 4 for publish only).")
+    ] = None,
 ) -> None:
     """Run Celery workers for the chosen stages against the configured Redis."""
-    _configured()
+    settings = _configured()
+    if settings.metrics_port:  # before prometheus_client is imported (by the stage tasks)
+        from workers.metrics import prepare_worker_metrics
+
+        prepare_worker_metrics()
     chosen = list(STAGES) if stages == "all" else [s.strip() for s in stages.split(",")]
     unknown = set(chosen) - set(STAGES)
     if unknown:
@@ -106,10 +113,71 @@ def worker(
     app.conf.newsflow_stages = chosen
     queues = ",".join(app.conf.newsflow_settings.queue(s) for s in chosen)
     node = f"{name or '-'.join(chosen)}@%h"
-    prefetch = 1 if HEAVY_STAGES & set(chosen) else LIGHT_STAGE_PREFETCH
+    prefetch = prefetch or (1 if HEAVY_STAGES & set(chosen) else LIGHT_STAGE_PREFETCH)
     argv = ["worker", "-Q", queues, "-n", node, "-P", pool, "-l", loglevel, "--prefetch-multiplier", str(prefetch)]
     argv += ["-c", str(concurrency)] if concurrency else []
+    if settings.metrics_port:
+        from workers.metrics import serve_worker_metrics
+
+        serve_worker_metrics(settings.metrics_port)
     app.worker_main(["--quiet", *argv] if quiet else argv)
+
+
+@cli.command()
+def gateway(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP ingest gateway (POST /v1/articles, GET /v1/articles/ID, /healthz, /metrics)."""
+    import uvicorn
+
+    from workers.api import create_api
+
+    settings = _configured()
+    if settings.gateway_token is None:
+        err.print("[red]NEWSFLOW_GATEWAY_TOKEN is not set[/red]: the gateway does not run without authentication")
+        raise typer.Exit(2)
+    log_config = None
+    if settings.log_format == "json":
+        log_config = {"version": 1, "disable_existing_loggers": False,
+                      "formatters": {"json": {"()": "workers.logs.JsonFormatter"}},
+                      "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "json"}},
+                      "root": {"handlers": ["default"], "level": "INFO"}}  # fmt: skip
+    uvicorn.run(create_api(settings), host=host, port=port, log_config=log_config, proxy_headers=True)
+
+
+@cli.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="One JSON object instead of a table.")] = False) -> None:
+    """Queue depth and consuming workers per stage, dead letters, articles in flight, published in the last minute."""
+    import dataclasses
+
+    import redis
+
+    from workers.app import app
+    from workers.ops import deployment_status
+
+    settings = _configured()
+    found = deployment_status(app, redis.Redis.from_url(settings.redis_url.get_secret_value()), settings)
+    if as_json:
+        _write_json(dataclasses.asdict(found))
+        return
+    print(f"{'stage':<10} {'queued':>8}  workers")
+    for stage in STAGES:
+        print(f"{stage:<10} {found.queue_depths[stage]:>8}  {', '.join(found.workers[stage]) or 'NONE'}")
+    print(f"in flight {found.in_flight}; dead letters {found.dead_letters}; "
+          f"published in the last minute {found.published_last_minute}")  # fmt: skip
+
+
+@cli.command()
+def doctor() -> None:
+    """Check Redis (reachable, AOF, noeviction), the models, and versions. Exit 1 when a check fails."""
+    from workers.ops import doctor as run_checks
+
+    checks = run_checks(get_settings())
+    colour = {"ok": "green", "warn": "yellow", "fail": "red"}
+    for check in checks:
+        err.print(f"[{colour[check.verdict]}]{check.verdict:<4}[/{colour[check.verdict]}] {check.name}: {check.detail}")
+    raise typer.Exit(1 if any(c.verdict == "fail" for c in checks) else 0)
 
 
 @cli.command()

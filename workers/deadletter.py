@@ -21,15 +21,18 @@ if TYPE_CHECKING:
 
 DEAD_LETTER_STREAM_MAXLEN = 100_000
 
-# KEYS: marker, input key, stream, body key or "", in-flight set, in-flight message or "";
+# KEYS: marker (its value becomes the letter's entry id), input key, stream, body key or "", in-flight set,
+#       in-flight message or "";
 # ARGV: input, retention, letter, article id, maxlen.
 _WRITE_ONCE = """
 if ARGV[4] ~= '' then redis.call('ZREM', KEYS[5], ARGV[4]) end
 if KEYS[6] ~= '' then redis.call('DEL', KEYS[6]) end
-if KEYS[1] ~= '' and redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) == false then return false end
+if KEYS[1] ~= '' and redis.call('SET', KEYS[1], '', 'NX', 'EX', ARGV[2]) == false then return false end
 redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
 if KEYS[4] ~= '' then redis.call('EXPIRE', KEYS[4], ARGV[2]) end
-return redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'id', ARGV[4], 'record', ARGV[3])
+local entry = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'id', ARGV[4], 'record', ARGV[3])
+if KEYS[1] ~= '' then redis.call('SET', KEYS[1], entry, 'KEEPTTL') end
+return entry
 """
 
 

