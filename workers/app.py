@@ -8,6 +8,7 @@ from kombu import Exchange, Queue
 import workers.logs  # noqa: F401 - hooks JSON logging into Celery's logger set-up
 from config import STAGES, Settings, get_settings
 from newsflow.wire import SERIALIZER, register_serializer
+from workers.transport import install as install_transport
 
 TASK_NAMES = {stage: f"newsflow.{stage}" for stage in STAGES}
 # Stages whose tasks take long enough that a worker should hold one message at a time; a worker serving only
@@ -18,10 +19,10 @@ LIGHT_STAGE_PREFETCH = 4
 
 def celery_config(settings: Settings) -> dict:
     register_serializer()
+    # kombu's Redis transport, less a client object built per command (see workers/transport.py).
+    install_transport()
     return {
         "broker_url": settings.redis_url.get_secret_value() if settings.redis_url else "redis://127.0.0.1:6379/0",
-        # kombu's Redis transport, less a client object built per command (see workers/transport.py).
-        "broker_transport": "workers.transport:Transport",
         # Unacked messages come back after the visibility timeout; every time limit and retry countdown is kept
         # below it. kombu sweeps for them every interval x throttle seconds (100 s by default): sweep at a
         # tenth of the timeout, so a crashed worker's messages return soon after it.

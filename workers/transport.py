@@ -5,11 +5,16 @@ every acknowledgement; redis-py 8 fills a table of about 170 response callbacks 
 made client construction a visible share of a task's cost (benchmarks/results/pipeline.md). A ``redis.Redis``
 holds no connection of its own, only its pool, so one per pool is enough; a new pool (after a reconnect)
 gets a new client.
+
+``install()`` makes it the transport of redis:// and rediss:// URLs in this process, rather than naming it in
+Celery's broker_transport: URLs stay plain redis://, which Flower (and anything else that reads the scheme)
+understands.
 """
 
 from __future__ import annotations
 
 import redis
+from kombu.transport import TRANSPORT_ALIASES
 from kombu.transport import redis as kombu_redis
 
 
@@ -27,3 +32,8 @@ class Channel(kombu_redis.Channel):
 
 class Transport(kombu_redis.Transport):
     Channel = Channel
+
+
+def install() -> None:
+    for scheme in ("redis", "rediss"):
+        TRANSPORT_ALIASES[scheme] = f"{__name__}:Transport"

@@ -1,9 +1,11 @@
 """The example settings file and docker-compose.yml stay in step with the code."""
 
+import json
 import tomllib
 from pathlib import Path
 
 import yaml
+from jsonschema import Draft201909Validator
 
 from config import STAGES, Settings
 
@@ -23,11 +25,27 @@ def test_readme_documents_every_setting():
     assert not missing, f"README.md does not document {missing}"
 
 
-def test_compose_runs_one_worker_service_per_stage_and_flower():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
+def test_compose_files_follow_the_compose_specification():
+    schema = json.loads((ROOT / "tests" / "fixtures" / "compose-spec.json").read_text())
+    for name in ("docker-compose.yml", "docker-compose.gpu.yml"):
+        errors = list(Draft201909Validator(schema).iter_errors(yaml.safe_load((ROOT / name).read_text())))
+        assert not errors, f"{name}: " + "; ".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors)
+
+
+def test_compose_scales_per_stage_and_lets_tasks_finish():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert {"redis", "gateway", "flower", *(f"worker-{s}" for s in STAGES)} <= set(services)
+    limit = Settings().task_time_limit_s
     for stage in STAGES:
-        command = services[f"worker-{stage}"]["command"]
-        assert command[:3] == ["newsflow", "worker", "--stages"] and command[3] == stage
-    assert {"redis", "flower"} <= set(services)
-    assert "NEWSFLOW_REDIS_URL" in services["worker-extract"]["environment"]
+        service = services[f"worker-{stage}"]
+        command = service["command"]
+        assert command[:4] == ["newsflow", "worker", "--stages", stage], "node names must be <stage>@%h"
+        assert {"--concurrency", "--prefetch"} <= set(command)
+        assert {"NEWSFLOW_MAX_TASKS_PER_CHILD", "NEWSFLOW_MAX_MEMORY_PER_CHILD_MB"} <= set(service["environment"])
+        assert int(service["stop_grace_period"].rstrip("s")) > limit
+        assert f"newsflow health {stage}@$$HOSTNAME" in service["healthcheck"]["test"][1]
+    for name, service in services.items():
+        assert "container_name" not in service, f"{name} could not be scaled"
+        assert "healthcheck" in service, f"{name} has no health check"
+    assert "FLOWER_BASIC_AUTH" in services["flower"]["environment"]
+    assert "NEWSFLOW_GATEWAY_TOKEN" in services["gateway"]["environment"]

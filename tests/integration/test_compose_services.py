@@ -1,0 +1,128 @@
+"""docker-compose.yml where Docker cannot run: every service's own command runs here as a local process (Redis
+included, on free ports), each service's own health check must pass, and then Flower, fed by those workers,
+must show every stage's worker and the tasks that processed articles pushed through the gateway over HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from config import STAGES
+from workers.embedded import _spawn, _stop, free_port, redis_server_binary
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRETS = {"REDIS_PASSWORD": "compose-test-pw", "NEWSFLOW_GATEWAY_TOKEN": "compose-test-token",
+           "FLOWER_BASIC_AUTH": "ops:compose-test"}  # fmt: skip
+PORTS = {"6379": free_port(), "8000": free_port(), "5555": free_port()}
+
+
+def interpolate(value: str) -> str:
+    """Compose's ${NAME}, ${NAME:?message} and ${NAME:-default}, and $$ for a literal $."""
+    value = re.sub(r"\$\{(\w+)(?::[?-][^}]*)?\}", lambda m: SECRETS[m.group(1)], value)
+    return value.replace("$$", "$")
+
+
+def localise(value: str) -> str:
+    """Compose's network, on this machine: the redis host and the published ports on loopback."""
+    value = value.replace("@redis:6379", f"@127.0.0.1:{PORTS['6379']}")
+    return re.sub(r"(?<=[:=])(6379|8000|5555)\b", lambda m: str(PORTS[m.group(1)]), value)
+
+
+def local_argv(argv: list[str]) -> list[str]:
+    argv = [str(PORTS[a]) if a in PORTS else localise(interpolate(a)) for a in argv]
+    if argv[0] == "redis-server":  # plus what the container's volume and network give it
+        return [redis_server_binary(), *argv[1:], "--bind", "127.0.0.1", "--port", str(PORTS["6379"]),
+                "--dir", tempfile.mkdtemp(prefix="compose-redis-")]  # fmt: skip
+    return [str(Path(sys.executable).with_name(argv[0])) if argv[0] in {"newsflow", "celery"} else argv[0], *argv[1:]]
+
+
+def service_env(service: dict) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    env |= {k: localise(interpolate(str(v))) for k, v in (service.get("environment") or {}).items()}
+    env["NEWSFLOW_METRICS_PORT"] = "0"  # one port per container there; several workers share this machine here
+    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
+    env["HOSTNAME"] = socket.gethostname()  # what a container's shell has; the node names end in it
+    return env
+
+
+def healthy(service: dict) -> subprocess.CompletedProcess:
+    kind, *test = service["healthcheck"]["test"]
+    env = service_env(service)
+    if kind == "CMD-SHELL":
+        # redis-cli in the redis container finds its server on the default port; here it is told the port
+        command = ["sh", "-c", localise(interpolate(test[0])).replace("redis-cli ", f"redis-cli -p {PORTS['6379']} ")]
+    else:
+        command = [Path(sys.executable).as_posix() if test[0] == "python" else test[0], *map(localise, test[1:])]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def compose() -> Iterator[dict[str, dict]]:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    with ExitStack() as stack:
+        for name in ["redis", *(n for n in services if n != "redis")]:
+            service = services[name]
+            process = _spawn(local_argv(service["command"]), env=service_env(service), cwd=ROOT,
+                             stdout=subprocess.DEVNULL)  # fmt: skip
+            stack.callback(_stop, process, 30)
+            if name == "redis":
+                wait_healthy(name, service)
+        yield services
+
+
+def wait_healthy(name: str, service: dict, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        check = healthy(service)
+        if check.returncode == 0:
+            return
+        assert time.monotonic() < deadline, f"{name} is not healthy: {check.stdout} {check.stderr}"
+        time.sleep(1)
+
+
+def test_every_service_runs_its_own_command_and_passes_its_own_health_check(compose):
+    for name, service in compose.items():
+        wait_healthy(name, service)
+
+
+def test_flower_shows_every_stage_worker_and_the_tasks_that_ran(compose):
+    for name, service in compose.items():
+        wait_healthy(name, service)
+    gateway = f"http://127.0.0.1:{PORTS['8000']}"
+    token = {"Authorization": f"Bearer {SECRETS['NEWSFLOW_GATEWAY_TOKEN']}"}
+    text = "Officials in Doha said on Tuesday that talks on the port agreement would resume next week. " * 3
+    batch = [{"url": f"https://compose.example/{n}", "text": f"{text} ({n})"} for n in range(3)]
+    results = httpx.post(f"{gateway}/v1/articles", json=batch, headers=token, timeout=30).json()["results"]
+    ids = [r["id"] for r in results]
+    deadline = time.monotonic() + 90
+    while any(httpx.get(f"{gateway}/v1/articles/{i}", headers=token).json().get("state") != "published" for i in ids):
+        assert time.monotonic() < deadline, "the articles were not published through the compose services"
+        time.sleep(0.5)
+
+    user, password = SECRETS["FLOWER_BASIC_AUTH"].split(":")
+    with httpx.Client(base_url=f"http://127.0.0.1:{PORTS['5555']}", auth=(user, password), timeout=30) as flower:
+        assert httpx.get(f"http://127.0.0.1:{PORTS['5555']}/api/workers").status_code == 401
+        deadline = time.monotonic() + 60
+        while True:
+            workers = flower.get("/api/workers", params={"refresh": "1"}).json()
+            tasks = flower.get("/api/tasks").json().values()
+            done = {t["name"] for t in tasks if t["state"] == "SUCCESS" and t.get("args") in {f"(<article {i}>,)" for i in ids}}
+            if done >= {f"newsflow.{s}" for s in STAGES} or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert {node.split("@")[0] for node in workers} >= set(STAGES)
+        assert done == {f"newsflow.{s}" for s in STAGES}, "Flower did not see every stage's tasks"
+        queues = {q["name"] for q in flower.get("/api/queues/length").json()["active_queues"]}
+        assert {f"newsflow.{s}" for s in STAGES} <= queues
