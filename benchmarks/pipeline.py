@@ -415,7 +415,7 @@ def memory_summary(samples: list) -> str:
         return "too short to sample"
     tenth = max(1, len(totals) // 10)
     first, last = statistics.median(totals[:tenth]), statistics.median(totals[-tenth:])
-    pools = [rss for _, pool in samples for rss in pool]
+    pools = [rss for _, pool in samples for rss in pool if rss]  # 0: a process sampled as it exited
     return (f"main + pool RSS {first:.0f} MB in the first tenth of the run, {last:.0f} MB in the last "
             f"({(last - first) / first * 100:+.1f} %); main {samples[-1][0]:.0f} MB; pool processes "
             f"{min(pools):.0f}-{max(pools):.0f} MB each ({len(samples)} samples, one a second)")  # fmt: skip

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     )
 
     target_language: str = Field("en", pattern=r"^[a-z]{2,3}$", description="Language articles are translated into.")
+    models_dir: Path = Field(
+        Path("~/.local/share/newsflow/models"),
+        description="Where `newsflow models install` unpacks translation models (the image uses /opt/newsflow/models).",
+    )
     translate_backend: Literal["none"] = Field(
         "none",
         description="Translation backend. `none` records that no backend is configured; more come with the translate stage.",

@@ -25,6 +25,8 @@ from newsflow.keys import Keys
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 dlq = typer.Typer(no_args_is_help=True, help="Inspect and replay dead letters.")
 cli.add_typer(dlq, name="dlq")
+models = typer.Typer(no_args_is_help=True, help="Translation models: list, install, pull.")
+cli.add_typer(models, name="models")
 err = Console(stderr=True, soft_wrap=True)  # long reasons stay on one line, greppable
 Paths = Annotated[list[Path], typer.Argument(help="Files or folders: .html .htm .txt .json .jsonl")]
 
@@ -315,6 +317,48 @@ def schema(folder: Annotated[Path, typer.Argument()] = Path("schemas")) -> None:
             orjson.dumps(model.model_json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
         )
         err.print(f"wrote {path}")
+
+
+@models.command("list")
+def models_list() -> None:
+    """Installed models, one line each: language pair, version, folder."""
+    from newsflow.models import installed
+
+    folder = get_settings().models_dir.expanduser()
+    found = installed(folder)
+    for model in found:
+        print(f"{model.source}-{model.target}\t{model.version}\t{model.path}")
+    if not found:
+        err.print(f"no models in {folder}")
+
+
+@models.command("install")
+def models_install(packages: Annotated[list[Path], typer.Argument(help=".argosmodel files")]) -> None:
+    """Install Argos Translate packages from files (offline). Exit 1 when one is refused."""
+    from newsflow.models import ModelPackageError, install
+
+    folder, failed = get_settings().models_dir.expanduser(), False
+    for package in packages:
+        try:
+            model = install(package, folder)
+            print(f"{model.source}-{model.target}\t{model.version}\t{model.path}")
+        except ModelPackageError as exc:
+            err.print(f"[red]refused[/red] {exc}")
+            failed = True
+    raise typer.Exit(1 if failed else 0)
+
+
+@models.command("pull")
+def models_pull(pair: Annotated[str, typer.Argument(help="Language pair, e.g. ar-en")]) -> None:
+    """Download and install the Argos Translate package for PAIR (needs internet access). Exit 3 offline."""
+    from newsflow.models import ModelPackageError, pull
+
+    try:
+        model = pull(pair, get_settings().models_dir.expanduser())
+    except ModelPackageError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(3) from None
+    print(f"{model.source}-{model.target}\t{model.version}\t{model.path}")
 
 
 def main() -> None:

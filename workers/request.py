@@ -22,6 +22,13 @@ log = logging.getLogger("newsflow.request")
 
 
 class StageRequest(Request):
+    def send_event(self, type, **fields):
+        # Flower follows a task through its received and succeeded (or failed, retried) events. 'task-started'
+        # marks a state that lasts milliseconds here and is a third of the event traffic, so it is not sent
+        # (benchmarks/results/pipeline.md measures what events cost).
+        if type != "task-started":
+            super().send_event(type, **fields)
+
     def on_failure(self, exc_info, send_failed_event=True, return_ok=False):
         exc = exc_info.exception
         exc = exc.exc if isinstance(exc, ExceptionWithTraceback) else exc

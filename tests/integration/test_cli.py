@@ -145,3 +145,22 @@ def test_ctrl_c_stops_everything_the_main_job_started(tmp_path):
     while processes_using(url) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert processes_using(url) == [], "the main job left processes behind after Ctrl-C"
+
+
+def test_models_install_several_packages_and_list_them_and_refuse_a_broken_one(tmp_path, monkeypatch):
+    from tests.unit.test_models import package
+
+    monkeypatch.setenv("NEWSFLOW_MODELS_DIR", str(tmp_path / "models"))
+    good = [package(tmp_path, "translate-ar_en-1_9"),
+            package(tmp_path, "translate-de_en-1_0", metadata={"package_version": "1.0", "from_code": "de", "to_code": "en"})]  # fmt: skip
+    env = {**os.environ}
+    run = subprocess.run([sys.executable, "-m", "workers.cli", "models", "install", *map(str, good)],
+                         cwd=ROOT, env=env, capture_output=True, timeout=60)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    listed = subprocess.run([sys.executable, "-m", "workers.cli", "models", "list"], cwd=ROOT, env=env,
+                            capture_output=True, timeout=60).stdout.decode()  # fmt: skip
+    assert [line.split("\t")[:2] for line in listed.splitlines()] == [["ar-en", "1.9"], ["de-en", "1.0"]]
+    broken = package(tmp_path, "broken", leave_out="model/model.bin")
+    refused = subprocess.run([sys.executable, "-m", "workers.cli", "models", "install", str(broken)],
+                             cwd=ROOT, env=env, capture_output=True, timeout=60)  # fmt: skip
+    assert refused.returncode == 1 and b"missing model/model.bin" in refused.stderr
