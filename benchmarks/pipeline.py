@@ -119,7 +119,9 @@ def corpus(count: int, seed: int, first: int = 0) -> list[RawArticle]:
     """``count`` articles numbered from ``first`` (the number is in the URL, so in the article id)."""
     rng, docs = random.Random(seed), documents()
     shapes = [(lang, size, kind) for lang in ("ar", "en") for size in SIZES.values() for kind in ("text", "html")]
-    return [article(n, *shapes[n % len(shapes)], docs[shapes[n % len(shapes)][0]], rng) for n in range(first, first + count)]
+    return [
+        article(n, *shapes[n % len(shapes)], docs[shapes[n % len(shapes)][0]], rng) for n in range(first, first + count)
+    ]
 
 
 # --- processes ------------------------------------------------------------------------------------------------
@@ -218,7 +220,9 @@ def env_for(settings: dict) -> dict[str, str]:
     return {f"NEWSFLOW_{k.upper()}": str(v).lower() if isinstance(v, bool) else str(v) for k, v in settings.items()}
 
 
-def produce(gateway: Gateway, client: redis.Redis, stream: str, articles: list[RawArticle], rate: float | None) -> float:
+def produce(
+    gateway: Gateway, client: redis.Redis, stream: str, articles: list[RawArticle], rate: float | None
+) -> float:
     """Submit every article (closed loop, or at a fixed rate); wait until all are published. Returns seconds from
     the first submission to the last output entry."""
     base, started = client.xlen(stream), time.time()
@@ -364,11 +368,15 @@ def bytes_per_hop(articles: list[RawArticle]) -> dict[str, tuple[float, float]]:
         hops["ingest → extract"] = (queue_message_bytes(client, settings.queue("extract"), len(articles)),
                                     statistics.mean(len(dumps(r)) for r in records))  # fmt: skip
         for stage, following in zip(STAGES, STAGES[1:], strict=False):
-            with LocalWorkers(server.url, concurrency=PROCESSES, name=f"hop-{stage}", env=env_for(SETTINGS), stages=stage):
+            with LocalWorkers(
+                server.url, concurrency=PROCESSES, name=f"hop-{stage}", env=env_for(SETTINGS), stages=stage
+            ):
                 size = queue_message_bytes(client, settings.queue(following), len(articles))
             bodies = [loads(m) for m in client.lrange(settings.queue(following), 0, -1)]
             hops[f"{stage} → {following}"] = (size, statistics.mean(len(_payload(b)) for b in bodies))
-        with LocalWorkers(server.url, concurrency=PROCESSES, name="hop-publish", env=env_for(SETTINGS), stages="publish"):
+        with LocalWorkers(
+            server.url, concurrency=PROCESSES, name="hop-publish", env=env_for(SETTINGS), stages="publish"
+        ):
             deadline = time.monotonic() + 120
             while client.xlen(settings.output_stream) < len(articles) and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -380,7 +388,11 @@ def bytes_per_hop(articles: list[RawArticle]) -> dict[str, tuple[float, float]]:
 def _payload(message: dict) -> bytes:
     import base64
 
-    return base64.b64decode(message["body"]) if message["properties"].get("body_encoding") == "base64" else message["body"].encode()
+    return (
+        base64.b64decode(message["body"])
+        if message["properties"].get("body_encoding") == "base64"
+        else message["body"].encode()
+    )
 
 
 # --- report ---------------------------------------------------------------------------------------------------
@@ -469,8 +481,11 @@ def report(args, runs: dict[str, Result], hops: dict[str, tuple[float, float]], 
         "",
         "## Memory",
         "",
-        *(f"- {r.name} run, {r.articles} articles at {r.rate:.1f}/s: {memory_summary(r.memory)}"
-          for r in (off, runs.get("memory")) if r),  # fmt: skip
+        *(
+            f"- {r.name} run, {r.articles} articles at {r.rate:.1f}/s: {memory_summary(r.memory)}"
+            for r in (off, runs.get("memory"))
+            if r
+        ),
     ]
     return "\n".join(lines)
 
@@ -504,7 +519,11 @@ def main() -> None:
                 contender.run(chunk)
         off = contenders["events off"]
         light_run = Result("light load")
-        light_run.add(len(light), off.produce(light, rate=LIGHT_RATE), published(off.client, off.settings.output_stream, len(light)))
+        light_run.add(
+            len(light),
+            off.produce(light, rate=LIGHT_RATE),
+            published(off.client, off.settings.output_stream, len(light)),
+        )
     finally:
         for contender in contenders.values():
             if hasattr(contender, "server"):

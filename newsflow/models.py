@@ -113,7 +113,9 @@ def pull(name: str, models_dir: Path, timeout_s: float = 15) -> InstalledModel:
     if not matches:
         pairs = sorted({f"{p.get('from_code')}-{p.get('to_code')}" for p in index})
         raise ModelPackageError(f"no Argos package for {name}; the index has {', '.join(pairs)}")
-    best = max(matches, key=lambda p: tuple(int(x) for x in str(p.get("package_version", "0")).split(".") if x.isdigit()))
+    best = max(
+        matches, key=lambda p: tuple(int(x) for x in str(p.get("package_version", "0")).split(".") if x.isdigit())
+    )
     with tempfile.TemporaryDirectory() as folder:
         package = Path(folder) / f"{name}.argosmodel"
         package.write_bytes(fetch(best["links"][0]))

@@ -201,9 +201,14 @@ class ArticleStatus(Record):
 
     id: str
     state: Literal["in_flight", "published", "dead_lettered"]
-    stage: str | None = Field(None, description="In flight: the stage it last entered (none yet: still queued for extract). Dead-lettered: the stage that failed.")
+    stage: str | None = Field(
+        None,
+        description="In flight: the stage it last entered (none yet: still queued for extract). Dead-lettered: the stage that failed.",
+    )
     queued_at: datetime | None = None
-    entry_id: str | None = Field(None, description="Published: the output stream entry. Dead-lettered: the dead-letter entry.")
+    entry_id: str | None = Field(
+        None, description="Published: the output stream entry. Dead-lettered: the dead-letter entry."
+    )
     reason: str | None = None
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from typing import Literal
+from typing import Annotated, Literal
 
 import orjson
 import redis
@@ -80,7 +80,9 @@ def create_api(settings: Settings | None = None) -> FastAPI:
             422: {"model": Problem},
             429: {"model": Problem, "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
         },
-        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _SUBMISSION_SCHEMA}}}},
+        openapi_extra={
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _SUBMISSION_SCHEMA}}}
+        },
     )
     async def submit(request: Request) -> SubmitResponse:
         """Queue one article (a JSON object) or a batch (a JSON array); each item gets its id or its error."""
@@ -93,7 +95,9 @@ def create_api(settings: Settings | None = None) -> FastAPI:
         results = [_submit_one(gateway, index, item) for index, item in enumerate(items)]
         for result in results:
             metrics.submitted.labels(result.status).inc()
-        counts = {kind: sum(r.status == kind for r in results) for kind in ("queued", "duplicate", "invalid", "refused")}
+        counts = {
+            kind: sum(r.status == kind for r in results) for kind in ("queued", "duplicate", "invalid", "refused")
+        }
         return SubmitResponse(queued=counts["queued"], duplicates=counts["duplicate"], invalid=counts["invalid"],
                               refused=counts["refused"], results=results)  # fmt: skip
 
@@ -133,7 +137,7 @@ def _bearer(settings: Settings) -> Callable:
     scheme = HTTPBearer(auto_error=False)
     token = settings.gateway_token.get_secret_value().encode()
 
-    def authorized(credentials: HTTPAuthorizationCredentials | None = Depends(scheme)) -> None:
+    def authorized(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(scheme)]) -> None:
         if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), token):
             raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
 

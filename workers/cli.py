@@ -7,8 +7,10 @@ full, try later; 130 interrupted.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import tempfile
 import warnings
 from contextlib import ExitStack
 from pathlib import Path
@@ -98,10 +100,10 @@ def worker(
 ) -> None:
     """Run Celery workers for the chosen stages against the configured Redis."""
     settings = _configured()
-    if settings.metrics_port:  # before prometheus_client is imported (by the stage tasks)
-        from workers.metrics import prepare_worker_metrics
-
-        prepare_worker_metrics()
+    if settings.metrics_port:
+        # prometheus_client chooses its multiprocess mode when first imported (by the stage tasks): a fresh
+        # folder for this worker's pool processes, named before that.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="newsflow-metrics-")
     chosen = list(STAGES) if stages == "all" else [s.strip() for s in stages.split(",")]
     unknown = set(chosen) - set(STAGES)
     if unknown:
@@ -149,7 +151,9 @@ def gateway(
 
 
 @cli.command()
-def status(as_json: Annotated[bool, typer.Option("--json", help="One JSON object instead of a table.")] = False) -> None:
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object instead of a table.")] = False,
+) -> None:
     """Queue depth and consuming workers per stage, dead letters, articles in flight, published in the last minute."""
     import dataclasses
 

@@ -2,15 +2,12 @@
 
 Workers: every stage task's duration and outcome, counted in the pool process that ran it. With
 NEWSFLOW_METRICS_PORT set, `newsflow worker` points prometheus_client's multiprocess mode at a fresh folder
-before any pool process starts, and serves the sum over its pool processes on that port.
+(PROMETHEUS_MULTIPROC_DIR) before any pool process starts, and serves the sum over its pool processes on that port.
 Gateway: its submissions, and the deployment's state read from Redis at each scrape (queue depth per stage,
 dead letters, articles in flight, published), so any one gateway shows the whole deployment.
 """
 
 from __future__ import annotations
-
-import os
-import tempfile
 
 import redis
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -33,11 +30,6 @@ STAGE_OUTCOMES = Counter(
 def record_stage(stage: str, outcome: str, seconds: float) -> None:
     STAGE_SECONDS.labels(stage).observe(seconds)
     STAGE_OUTCOMES.labels(stage, outcome).inc()
-
-
-def prepare_worker_metrics() -> None:
-    """Call before prometheus_client is imported anywhere in the worker (it reads the variable at import)."""
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="newsflow-metrics-")
 
 
 def serve_worker_metrics(port: int) -> None:

@@ -30,7 +30,9 @@ def deployment_status(app: Celery, client: redis.Redis, settings: Settings) -> S
     depths = dict(zip(STAGES, gateway.queue_depths().values(), strict=True))
     consuming = app.control.inspect(timeout=1.0).active_queues() or {}
     workers = {
-        stage: sorted(node for node, queues in consuming.items() if settings.queue(stage) in {q["name"] for q in queues})
+        stage: sorted(
+            node for node, queues in consuming.items() if settings.queue(stage) in {q["name"] for q in queues}
+        )
         for stage in STAGES
     }
     minute_ago_ms = int(time.time() * 1000) - 60_000
@@ -74,10 +76,16 @@ def _redis_config(client: redis.Redis) -> list[Check]:
     aof = config.get("appendonly") == "yes"
     policy = config.get("maxmemory-policy")
     return [
-        Check("persistence", "ok" if aof else "warn",
-              "AOF on" if aof else "AOF off: a Redis restart loses every queued article"),  # fmt: skip
-        Check("eviction", "ok" if policy == "noeviction" else "fail",
-              f"maxmemory-policy {policy}" + ("" if policy == "noeviction" else ": Redis may drop queued articles")),  # fmt: skip
+        Check(
+            "persistence",
+            "ok" if aof else "warn",
+            "AOF on" if aof else "AOF off: a Redis restart loses every queued article",
+        ),
+        Check(
+            "eviction",
+            "ok" if policy == "noeviction" else "fail",
+            f"maxmemory-policy {policy}" + ("" if policy == "noeviction" else ": Redis may drop queued articles"),
+        ),
     ]
 
 
@@ -92,5 +100,7 @@ def _models(settings: Settings) -> list[Check]:
         except Exception as exc:  # noqa: BLE001 - any failure to load is what doctor reports
             checks.append(Check(f"model: {name}", "fail", f"{type(exc).__name__}: {exc}"))
     if res.translator is None:
-        checks.append(Check("translation", "warn", "no backend (NEWSFLOW_TRANSLATE_BACKEND=none): articles stay untranslated"))
+        checks.append(
+            Check("translation", "warn", "no backend (NEWSFLOW_TRANSLATE_BACKEND=none): articles stay untranslated")
+        )
     return checks

@@ -118,7 +118,11 @@ def test_flower_shows_every_stage_worker_and_the_tasks_that_ran(compose):
         while True:
             workers = flower.get("/api/workers", params={"refresh": "1"}).json()
             tasks = flower.get("/api/tasks").json().values()
-            done = {t["name"] for t in tasks if t["state"] == "SUCCESS" and t.get("args") in {f"(<article {i}>,)" for i in ids}}
+            done = {
+                t["name"]
+                for t in tasks
+                if t["state"] == "SUCCESS" and t.get("args") in {f"(<article {i}>,)" for i in ids}
+            }
             if done >= {f"newsflow.{s}" for s in STAGES} or time.monotonic() > deadline:
                 break
             time.sleep(1)

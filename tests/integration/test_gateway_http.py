@@ -109,7 +109,9 @@ def test_oversize_bodies_and_batches_and_broken_json_are_refused_whole(http):
 
 
 def test_back_pressure_answers_429_with_retry_after(settings, client):
-    full = settings.model_copy(update={"gateway_token": SecretStr(TOKEN), "key_prefix": "http-full", "max_queue_depth": 10})
+    full = settings.model_copy(
+        update={"gateway_token": SecretStr(TOKEN), "key_prefix": "http-full", "max_queue_depth": 10}
+    )
     with serving(full) as http:  # no worker consumes http-full.* queues
         for n in range(11):
             client.lpush("http-full.extract", f"filler {n}")

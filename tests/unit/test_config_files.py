@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_example_settings_file_lists_every_setting_with_its_default():
     example = tomllib.loads((ROOT / "config" / "newsflow.example.toml").read_text())
     defaults = Settings().model_dump(mode="json")
-    assert set(example) == set(defaults) - {"redis_url", "gateway_token"}, "config/newsflow.example.toml is out of step with Settings"
+    assert set(example) == set(defaults) - {"redis_url", "gateway_token"}, (
+        "config/newsflow.example.toml is out of step with Settings"
+    )
     assert all(example[k] == defaults[k] for k in example), "an example value differs from the code's default"
 
 

@@ -14,8 +14,16 @@ from newsflow.models import ModelPackageError, install, installed
 def package(folder: Path, name: str = "translate-ar_en-1_9", leave_out: str = "", metadata: dict | None = None) -> Path:
     """An .argosmodel laid out the way Argos Translate packs one (its model files are placeholders here)."""
     files = {
-        "metadata.json": json.dumps(metadata or {"package_version": "1.9", "from_code": "ar", "to_code": "en",
-                                                 "from_name": "Arabic", "to_name": "English"}),  # fmt: skip
+        "metadata.json": json.dumps(
+            metadata
+            or {
+                "package_version": "1.9",
+                "from_code": "ar",
+                "to_code": "en",
+                "from_name": "Arabic",
+                "to_name": "English",
+            }
+        ),
         "model/model.bin": "weights",
         "model/shared_vocabulary.json": "[]",
         "sentencepiece.model": "spm",
