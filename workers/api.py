@@ -133,11 +133,14 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     return api
 
 
+# At module level: FastAPI resolves the (postponed) annotation below in this module's namespace.
+_BEARER = HTTPBearer(auto_error=False)
+
+
 def _bearer(settings: Settings) -> Callable:
-    scheme = HTTPBearer(auto_error=False)
     token = settings.gateway_token.get_secret_value().encode()
 
-    def authorized(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(scheme)]) -> None:
+    def authorized(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> None:
         if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), token):
             raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
 
