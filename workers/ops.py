@@ -79,7 +79,7 @@ def _redis_config(client: redis.Redis) -> list[Check]:
         Check(
             "persistence",
             "ok" if aof else "warn",
-            "AOF on" if aof else "AOF off: a Redis restart loses every queued article",
+            "AOF on" if aof else "AOF off: a crash loses what was queued since the last snapshot, if any",
         ),
         Check(
             "eviction",
