@@ -113,22 +113,22 @@ class Gateway:
         return None
 
     def queue_depths(self) -> dict[str, int]:
-        """Messages waiting in each stage queue (kombu keeps a list per priority step)."""
-        queues = [self._settings.queue(stage) for stage in STAGES]
+        """Messages waiting in each stage's queue, by stage (kombu keeps a list per priority step)."""
         pipe = self._redis.pipeline(transaction=False)
-        for queue in queues:
+        for stage in STAGES:
+            queue = self._settings.queue(stage)
             for key in [queue, *(f"{queue}\x06\x16{step}" for step in PRIORITY_STEPS[1:])]:
                 pipe.llen(key)
         lengths = pipe.execute()
         per_queue = len(PRIORITY_STEPS)
-        return {q: sum(lengths[i * per_queue : (i + 1) * per_queue]) for i, q in enumerate(queues)}
+        return {stage: sum(lengths[i * per_queue : (i + 1) * per_queue]) for i, stage in enumerate(STAGES)}
 
     def check_backlog(self) -> None:
         if time.monotonic() < self._backlog_ok_until:
             return
-        for queue, depth in self.queue_depths().items():
+        for stage, depth in self.queue_depths().items():
             if depth > self._settings.max_queue_depth:
-                raise QueueFull(queue, depth, self._settings.max_queue_depth)
+                raise QueueFull(self._settings.queue(stage), depth, self._settings.max_queue_depth)
         self._backlog_ok_until = time.monotonic() + self.BACKLOG_CHECK_INTERVAL_S
 
     def _queue(self, raw: RawArticle, aid: str, size: int) -> None:

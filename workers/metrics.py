@@ -13,7 +13,7 @@ import redis
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from config import STAGES, Settings
+from config import Settings
 
 STAGE_SECONDS = Histogram(
     "newsflow_stage_duration_seconds",
@@ -49,7 +49,7 @@ class DeploymentCollector:
     def collect(self):
         s = self._settings
         depth = GaugeMetricFamily("newsflow_queue_depth", "Messages waiting in each stage queue.", labels=["stage"])
-        for stage, waiting in zip(STAGES, self._gateway.queue_depths().values(), strict=True):
+        for stage, waiting in self._gateway.queue_depths().items():
             depth.add_metric([stage], waiting)
         yield depth
         yield GaugeMetricFamily("newsflow_in_flight_articles", "Accepted articles neither published nor dead-lettered.",

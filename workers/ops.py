@@ -27,7 +27,6 @@ class Status:
 
 def deployment_status(app: Celery, client: redis.Redis, settings: Settings) -> Status:
     gateway = Gateway(app, client, settings)
-    depths = dict(zip(STAGES, gateway.queue_depths().values(), strict=True))
     consuming = app.control.inspect(timeout=1.0).active_queues() or {}
     workers = {
         stage: sorted(
@@ -37,7 +36,7 @@ def deployment_status(app: Celery, client: redis.Redis, settings: Settings) -> S
     }
     minute_ago_ms = int(time.time() * 1000) - 60_000
     recent = client.xrange(settings.output_stream, min=str(minute_ago_ms), max="+", count=1_000_000)
-    return Status(depths, workers, client.xlen(settings.dead_letter_stream), client.zcard(gateway.keys.in_flight()),
+    return Status(gateway.queue_depths(), workers, client.xlen(settings.dead_letter_stream), client.zcard(gateway.keys.in_flight()),
                   len(recent))  # fmt: skip
 
 
