@@ -105,6 +105,9 @@ def test_oversize_bodies_and_batches_and_broken_json_are_refused_whole(http):
     assert too_many.status_code == 413 and "batch of 6" in too_many.json()["detail"]
     broken = http.post("/v1/articles", content=b'{"text": ', headers={**AUTH, "Content-Type": "application/json"})
     assert broken.status_code == 422 and "invalid JSON" in broken.json()["detail"]
+    for bad in (b'{"text": "\xff\xfe"}', b'{"text": "\\ud800 lone"}'):  # not UTF-8; a lone surrogate
+        refused = http.post("/v1/articles", content=bad, headers={**AUTH, "Content-Type": "application/json"})
+        assert refused.status_code == 422 and "invalid JSON" in refused.json()["detail"]
     assert http.get("/v1/articles/never-seen", headers=AUTH).status_code == 404
 
 
