@@ -9,17 +9,19 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
 
 Stage = Literal["extract", "translate", "tag", "publish"]
+TranslateBackend = Literal["ctranslate2", "libretranslate", "gloss"]
 STAGES: tuple[Stage, ...] = ("extract", "translate", "tag", "publish")
 
 
@@ -93,9 +95,50 @@ class Settings(BaseSettings):
         Path("~/.local/share/newsflow/models"),
         description="Where `newsflow models install` unpacks translation models (the image uses /opt/newsflow/models).",
     )
-    translate_backend: Literal["none"] = Field(
-        "none",
-        description="Translation backend. `none` records that no backend is configured; more come with the translate stage.",
+    translate_backends: Annotated[tuple[TranslateBackend, ...], NoDecode] = Field(
+        ("ctranslate2", "gloss"),
+        description="Translation backends in order of preference, comma-separated: for each article the first that "
+        "serves its language pair translates it. `ctranslate2`: the installed models; `libretranslate`: a "
+        "LibreTranslate server; `gloss`: the word-by-word fallback shipped with newsflow (Arabic). Empty: none.",
+    )
+    translate_device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="Where CTranslate2 models run. `auto`: a GPU when CTranslate2 sees one."
+    )
+    translate_compute_type: str = Field(
+        "default",
+        description="CTranslate2 compute type: int8, int8_float16, float16, float32... `default`: as the model "
+        "was converted.",
+    )
+    translate_threads: int = Field(
+        0, ge=0, description="CPU threads per CTranslate2 model on CPU. 0: every core the process may use."
+    )
+    translate_batch_size: int = Field(
+        32, ge=1, le=4096, description="Most sentences in one model batch (a GPU worker takes more, e.g. 256)."
+    )
+    translate_batch_wait_ms: int = Field(
+        20,
+        ge=0,
+        le=5000,
+        description="How long a translate worker waits for sentences of other queued articles to fill a batch.",
+    )
+    translate_articles_in_flight: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="Articles a translate-only worker (threads pool) holds at once; their sentences "
+        "share model batches.",
+    )
+    translate_max_tokens: int = Field(
+        256, ge=8, le=4096, description="Longest translation of one sentence, in tokens; longer input is cut."
+    )
+    translation_memory_ttl_s: int = Field(
+        30 * 86400, ge=0, description="Lifetime of a sentence in the Redis translation memory. 0: no memory."
+    )
+    libretranslate_url: str | None = Field(None, description="LibreTranslate server, e.g. http://libretranslate:5000.")
+    libretranslate_api_key: SecretStr | None = Field(None, description="LibreTranslate API key, where it needs one.")
+    libretranslate_timeout_s: float = Field(30.0, gt=0, description="Per-request timeout to LibreTranslate.")
+    libretranslate_retries: int = Field(
+        3, ge=0, le=10, description="Retries of a LibreTranslate request after a timeout or a 5xx/429 answer."
     )
     max_html_elements: int = Field(
         100_000,
@@ -121,6 +164,11 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         "text", description="`json`: one JSON object per log line, with article id and stage where there is one."
     )
+
+    @field_validator("translate_backends", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _limits_below_visibility_timeout(self) -> Settings:

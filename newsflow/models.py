@@ -1,9 +1,13 @@
-"""Installed translation models: Argos Translate packages (``.argosmodel``) unpacked into a models folder.
+"""Installed translation models: CTranslate2 models with their SentencePiece tokenizers, in a models folder.
 
-An ``.argosmodel`` is a zip holding one folder with ``metadata.json`` (``from_code``, ``to_code``,
-``package_version``, names), ``model/`` (a CTranslate2 model: ``model.bin`` and its vocabulary) and a SentencePiece
-model (``sentencepiece.model``). ``install`` checks all of that before anything is written, so a truncated or
-foreign file is refused with the reason, and unpacks into ``<models folder>/<from>-<to>-<version>/``.
+Two ways in, both offline:
+- an Argos Translate package (``.argosmodel``): a zip holding one folder with ``metadata.json`` (``from_code``,
+  ``to_code``, ``package_version``, names), ``model/`` (a CTranslate2 model: ``model.bin`` and its vocabulary) and
+  ``sentencepiece.model``. ``install`` checks all of that before anything is written, so a truncated or foreign
+  file is refused with the reason, and unpacks into ``<models folder>/<from>-<to>-<version>/``.
+- a folder converted with CTranslate2's converters from an OPUS-MT (Marian: ``source.spm``, ``target.spm``), NLLB
+  or M2M-100 (``sentencepiece.bpe.model``) model. ``install_converted`` copies it in and records its family and
+  languages in ``newsflow-model.json``; NLLB and M2M-100 are multilingual (``mul``): the language is a token.
 """
 
 from __future__ import annotations
@@ -18,6 +22,25 @@ from pathlib import Path, PurePosixPath
 from newsflow.errors import PermanentError
 
 REQUIRED = ("metadata.json", "model/model.bin", "sentencepiece.model")
+MULTILINGUAL = "mul"
+MANIFEST = "newsflow-model.json"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a family keeps its files, relative to the installed folder."""
+
+    model: str
+    source_tokenizer: str
+    target_tokenizer: str
+
+
+LAYOUTS = {
+    "argos": Layout("model", "sentencepiece.model", "sentencepiece.model"),
+    "opus-mt": Layout(".", "source.spm", "target.spm"),
+    "nllb": Layout(".", "sentencepiece.bpe.model", "sentencepiece.bpe.model"),
+    "m2m100": Layout(".", "sentencepiece.bpe.model", "sentencepiece.bpe.model"),
+}
 
 
 class ModelPackageError(PermanentError):
@@ -26,14 +49,30 @@ class ModelPackageError(PermanentError):
 
 @dataclass(frozen=True)
 class InstalledModel:
-    source: str
+    source: str  # ISO 639 code, or "mul" for a multilingual model
     target: str
     version: str
     path: Path
+    family: str = "argos"
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def layout(self) -> Layout:
+        return LAYOUTS[self.family]
+
+    def serves(self, source: str, target: str) -> bool:
+        return self.source in (source, MULTILINGUAL) and self.target in (target, MULTILINGUAL)
+
+    def check(self) -> None:
+        """Raise ModelPackageError naming what is missing; loading finds out whether the files are sound."""
+        layout = self.layout
+        needed = {f"{layout.model}/model.bin", layout.source_tokenizer, layout.target_tokenizer}
+        missing = sorted(f for f in needed if not (self.path / f).is_file())
+        if missing:
+            raise ModelPackageError(f"model {self.path}: missing {', '.join(missing)}")
 
 
 def _top_folder(archive: zipfile.ZipFile, origin: Path) -> str:
@@ -80,13 +119,37 @@ def install(package: Path, models_dir: Path) -> InstalledModel:
     return InstalledModel(metadata["from_code"], metadata["to_code"], version, destination)
 
 
+def install_converted(folder: Path, models_dir: Path, family: str, source: str = MULTILINGUAL,
+                      target: str = MULTILINGUAL, version: str = "1") -> InstalledModel:  # fmt: skip
+    """Copy a CTranslate2-converted OPUS-MT, NLLB or M2M-100 folder in. OPUS-MT models are one pair each."""
+    if family not in LAYOUTS or family == "argos":
+        raise ModelPackageError(f"unknown model family {family!r}; one of opus-mt, nllb, m2m100")
+    if family == "opus-mt" and MULTILINGUAL in (source, target):
+        raise ModelPackageError("an OPUS-MT model translates one pair: give its source and target languages")
+    model = InstalledModel(source, target, version, folder, family)
+    model.check()
+    destination = models_dir / f"{family}-{source}-{target}-{version}"
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=models_dir, prefix=".installing-") as staging:
+        copy = Path(staging, "model")
+        shutil.copytree(folder, copy)
+        manifest = {"family": family, "from_code": source, "to_code": target, "package_version": version}
+        (copy / MANIFEST).write_text(json.dumps(manifest))
+        shutil.rmtree(destination, ignore_errors=True)
+        copy.rename(destination)
+    return InstalledModel(source, target, version, destination, family)
+
+
 def installed(models_dir: Path) -> list[InstalledModel]:
-    """Every model unpacked in ``models_dir``, by language pair."""
+    """Every model installed in ``models_dir``: converted folders by their manifest, Argos packages by theirs."""
     found = []
-    for metadata_file in sorted(models_dir.glob("*/metadata.json")):
-        metadata = json.loads(metadata_file.read_text())
-        found.append(InstalledModel(metadata["from_code"], metadata["to_code"],
-                                    str(metadata.get("package_version", "0")), metadata_file.parent))  # fmt: skip
+    for folder in sorted(p for p in models_dir.glob("*") if p.is_dir() and not p.name.startswith(".")):
+        manifest = folder / MANIFEST if (folder / MANIFEST).is_file() else folder / "metadata.json"
+        if not manifest.is_file():
+            continue
+        metadata = json.loads(manifest.read_text())
+        found.append(InstalledModel(metadata["from_code"], metadata["to_code"], str(metadata.get("package_version", "0")),
+                                    folder, metadata.get("family", "argos")))  # fmt: skip
     return found
 
 

@@ -5,7 +5,8 @@ IngestedArticle  RawArticle plus its id, as queued for extract; a large body tra
 Article       the enriched record that extract starts and each later stage fills in (schema ``article`` v1)
 DeadLetter    a failure that will not heal by itself, with a reference to the input for replay
 
-Bump SCHEMA_VERSION on any change a consumer could notice, and regenerate schemas/ (``make schemas``).
+Bump SCHEMA_VERSION on any change a consumer could notice, and regenerate schemas/ (``make schemas``). Before the
+first release the article v1 schema still gains the sections its stages fill in (translation, tags), unbumped.
 """
 
 from __future__ import annotations
@@ -125,14 +126,28 @@ class Topic(Record):
     score: float
 
 
+class TranslatedSentence(Record):
+    paragraph: int = Field(description="Index of the source paragraph in `body`.")
+    start: int = Field(description="Offset of the source sentence in its paragraph (characters).")
+    end: int
+    text: str = Field(description="The sentence's translation.")
+    from_memory: bool = Field(False, description="Answered by the translation memory, not the backend.")
+
+
 class Translation(Record):
     status: Literal["translated", "passthrough", "untranslated"]
-    quality: Literal["nmt", "gloss", "original", "none"]
+    quality: Literal["nmt", "gloss", "original", "none"] = Field(
+        description="`nmt`: a neural model; `gloss`: word-by-word fallback, a reading aid, not a translation; "
+        "`original`: the source is already in the target language; `none`: not translated (see `reason`)."
+    )
     target_language: str
     backend: str | None = None
     model: str | None = None
     title: str | None = None
-    body: list[str] = Field(default_factory=list)
+    body: list[str] = Field(
+        default_factory=list, description="Translated paragraphs, one per source paragraph in `body`, in order."
+    )
+    sentences: list[TranslatedSentence] = Field(default_factory=list)
     reason: str | None = None
 
 
@@ -142,6 +157,9 @@ class StageRun(Record):
     worker: str
     started_at: datetime
     duration_ms: float
+    counters: dict[str, float] = Field(
+        default_factory=dict, description="What the stage counted, e.g. translate's `memory_hit_ratio`."
+    )
 
 
 class Article(Record):

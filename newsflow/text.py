@@ -38,10 +38,13 @@ def clean_text(text: str, entities: bool = False) -> str:
 
 def matching_form(text: str) -> str:
     """Folded for comparison: Arabic diacritics, tatweel and letter variants folded, every digit ASCII."""
+    return " ".join(strip_marks(text).translate(_FOLD).split())
+
+
+def strip_marks(text: str) -> str:
+    """Without Arabic diacritics, tatweel and invisible characters; letters as written."""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
-    if _ARABIC_LETTER.search(text):
-        text = _ARABIC_MARKS.sub("", text)
-    return " ".join(text.translate(_FOLD).split())
+    return _ARABIC_MARKS.sub("", text) if _ARABIC_LETTER.search(text) else text
 
 
 def decode_bytes(data: bytes, origin: str) -> str:

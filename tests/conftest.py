@@ -4,6 +4,7 @@ Celery worker processes started through `newsflow worker`, never an eager app or
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 # Tests build their own settings: a developer's NEWSFLOW_* environment must not leak into them or their workers.
 for _name in [n for n in os.environ if n.startswith("NEWSFLOW_")]:
     del os.environ[_name]
+# ...nor a developer's installed translation models: tests that want one install it themselves.
+os.environ["NEWSFLOW_MODELS_DIR"] = tempfile.mkdtemp(prefix="newsflow-test-models-")
 
 import pytest  # noqa: E402
 import redis  # noqa: E402

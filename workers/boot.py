@@ -7,22 +7,24 @@ commands) gets them lazily on first use, once per process.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from functools import cached_property
+from multiprocessing.connection import Connection
 
 import redis
 from celery.signals import worker_process_init
 
 from config import Settings, Stage, get_settings
-from newsflow.errors import MissingInput
+from newsflow.errors import MissingInput, NewsflowError, PermanentError
 from newsflow.gazetteer import Gazetteer
 from newsflow.keys import Keys
 from newsflow.language import LanguageIdentifier
-from newsflow.translation import Translator, build_translator
+from newsflow.translation.service import TranslationService
 
 _WARM: dict[str, tuple[str, ...]] = {
     "extract": ("redis", "language"),
-    "translate": ("translator",),
+    "translate": ("translation",),
     "tag": ("gazetteer",),
     "publish": ("redis",),
 }
@@ -50,8 +52,15 @@ class Resources:
         return Gazetteer.from_packages(self.settings.min_place_population)
 
     @cached_property
-    def translator(self) -> Translator | None:
-        return build_translator(self.settings)
+    def translation(self) -> TranslationService:
+        from newsflow.translation.backends import build_translators
+        from newsflow.translation.memory import TranslationMemory
+
+        settings = self.settings
+        memory = None
+        if settings.redis_url is not None and settings.translation_memory_ttl_s > 0:
+            memory = TranslationMemory(self.redis, settings.key_prefix, settings.translation_memory_ttl_s)
+        return TranslationService(build_translators(settings, lambda: self.gazetteer), memory)
 
     def warm(self, stages: list[Stage]) -> Resources:
         for stage in stages:
@@ -76,6 +85,33 @@ def resources() -> Resources:
     if _process is None or _process[0] != os.getpid():
         _process = (os.getpid(), Resources(get_settings()))
     return _process[1]
+
+
+def _trial_load(settings: Settings, stages: list[Stage], answer: Connection) -> None:
+    try:
+        Resources(settings).warm(stages)
+        answer.send(None)
+    except NewsflowError as exc:
+        answer.send(f"{type(exc).__name__}: {exc}")
+
+
+def preload(settings: Settings, stages: list[Stage], in_this_process: bool) -> None:
+    """Load what ``stages`` need before the worker consumes, so that a missing or corrupt model stops the worker at
+    start-up instead of failing every article. A threads or solo pool runs its tasks in this process: load here,
+    once. A prefork pool loads in each pool process; check first with a trial load in a child of this one."""
+    global _process
+    if in_this_process:
+        _process = (os.getpid(), Resources(settings).warm(stages))
+        return
+    if "translate" not in stages:  # the only stage whose loading depends on what is installed or configured
+        return
+    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+    child = multiprocessing.get_context("fork").Process(target=_trial_load, args=(settings, ["translate"], send))
+    child.start()
+    problem = receive.recv() if receive.poll(300) else "the trial load did not finish within 300 s"
+    child.join()
+    if problem:
+        raise PermanentError(problem)
 
 
 @worker_process_init.connect

@@ -87,11 +87,21 @@ def process(
 @cli.command()
 def worker(
     stages: Annotated[str, typer.Option(help="Comma-separated stages, or `all`.")] = "all",
-    concurrency: Annotated[int | None, typer.Option(help="Pool processes (default: CPU count).")] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            help="Pool processes (default: CPU count); for the threads pool, articles in hand at once "
+            "(default: NEWSFLOW_TRANSLATE_ARTICLES_IN_FLIGHT)."
+        ),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="Node name prefix; the node is NAME@host.")] = None,
     pool: Annotated[
-        str, typer.Option(help="Celery pool. Keep prefork for extract: trafilatura is not thread-safe.")
-    ] = "prefork",
+        str | None,
+        typer.Option(
+            help="Celery pool (default: threads for a translate-only worker, else prefork). Keep prefork "
+            "for extract: trafilatura is not thread-safe."
+        ),
+    ] = None,
     loglevel: Annotated[str, typer.Option()] = "INFO",
     quiet: Annotated[bool, typer.Option(help="No start-up banner.")] = False,
     prefetch: Annotated[
@@ -110,11 +120,21 @@ def worker(
         raise typer.BadParameter(f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}")
     from celery.exceptions import SecurityWarning
 
+    from newsflow.errors import NewsflowError
     from workers.app import HEAVY_STAGES, LIGHT_STAGE_PREFETCH, app
+    from workers.boot import preload
 
     if quiet:  # a local, embedded worker: the operator already knows it runs as whoever started it
         warnings.filterwarnings("ignore", category=SecurityWarning)
     app.conf.newsflow_stages = chosen
+    pool = pool or ("threads" if chosen == ["translate"] else "prefork")
+    if pool == "threads":
+        concurrency = concurrency or settings.translate_articles_in_flight
+    try:
+        preload(app.conf.newsflow_settings, chosen, in_this_process=pool in ("threads", "solo"))
+    except NewsflowError as exc:
+        err.print(f"[red]cannot start the worker[/red]: {exc}")
+        raise typer.Exit(2) from None
     queues = ",".join(app.conf.newsflow_settings.queue(s) for s in chosen)
     node = f"{name or '-'.join(chosen)}@%h"
     prefetch = prefetch or (1 if HEAVY_STAGES & set(chosen) else LIGHT_STAGE_PREFETCH)
@@ -325,27 +345,39 @@ def schema(folder: Annotated[Path, typer.Argument()] = Path("schemas")) -> None:
 
 @models.command("list")
 def models_list() -> None:
-    """Installed models, one line each: language pair, version, folder."""
+    """Installed models, one line each: language pair (mul: multilingual), family, version, folder."""
     from newsflow.models import installed
 
     folder = get_settings().models_dir.expanduser()
-    found = installed(folder)
+    found = installed(folder) if folder.is_dir() else []
     for model in found:
-        print(f"{model.source}-{model.target}\t{model.version}\t{model.path}")
+        print(f"{model.source}-{model.target}\t{model.family}\t{model.version}\t{model.path}")
     if not found:
         err.print(f"no models in {folder}")
 
 
 @models.command("install")
-def models_install(packages: Annotated[list[Path], typer.Argument(help=".argosmodel files")]) -> None:
-    """Install Argos Translate packages from files (offline). Exit 1 when one is refused."""
-    from newsflow.models import ModelPackageError, install
+def models_install(
+    packages: Annotated[list[Path], typer.Argument(help=".argosmodel files, or one converted model folder")],
+    family: Annotated[
+        str | None, typer.Option(help="For a folder: opus-mt, nllb or m2m100 (converted with CTranslate2).")
+    ] = None,
+    source: Annotated[str, typer.Option(help="For an opus-mt folder: its source language.")] = "mul",
+    target: Annotated[str, typer.Option(help="For an opus-mt folder: its target language.")] = "mul",
+) -> None:
+    """Install models from files or folders (offline). Exit 1 when one is refused."""
+    from newsflow.models import ModelPackageError, install, install_converted
 
     folder, failed = get_settings().models_dir.expanduser(), False
     for package in packages:
         try:
-            model = install(package, folder)
-            print(f"{model.source}-{model.target}\t{model.version}\t{model.path}")
+            if package.is_dir():
+                if family is None:
+                    raise ModelPackageError(f"{package} is a folder: say which --family it is")
+                model = install_converted(package, folder, family, source, target)
+            else:
+                model = install(package, folder)
+            print(f"{model.source}-{model.target}\t{model.family}\t{model.version}\t{model.path}")
         except ModelPackageError as exc:
             err.print(f"[red]refused[/red] {exc}")
             failed = True

@@ -98,8 +98,17 @@ def _models(settings: Settings) -> list[Check]:
             checks.append(Check(f"model: {name}", "ok", describe(getattr(res, name))))
         except Exception as exc:  # noqa: BLE001 - any failure to load is what doctor reports
             checks.append(Check(f"model: {name}", "fail", f"{type(exc).__name__}: {exc}"))
-    if res.translator is None:
-        checks.append(
-            Check("translation", "warn", "no backend (NEWSFLOW_TRANSLATE_BACKEND=none): articles stay untranslated")
-        )
+    checks.append(_translation(res))
     return checks
+
+
+def _translation(res) -> Check:
+    try:
+        service = res.translation
+    except Exception as exc:  # noqa: BLE001 - what stops a translate worker from starting
+        return Check("translation", "fail", f"{type(exc).__name__}: {exc}")
+    if not service.translators:
+        return Check("translation", "warn", "no backend (NEWSFLOW_TRANSLATE_BACKENDS is empty): nothing is translated")
+    route = service.route("ar", res.settings.target_language)
+    arabic = f"ar-{res.settings.target_language} by {route.key}" if route else "no backend for Arabic"
+    return Check("translation", "ok", f"backends: {service.describe()}; {arabic}")

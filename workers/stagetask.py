@@ -132,6 +132,7 @@ class StageTask(Task):
             worker=self.request.hostname or "local",
             started_at=started_at,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            counters=getattr(self.request, "newsflow_counters", None) or {},
         )
         return {**record, "provenance": [*record.get("provenance", []), run.model_dump(mode="json")]}
 

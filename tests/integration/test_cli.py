@@ -159,7 +159,10 @@ def test_models_install_several_packages_and_list_them_and_refuse_a_broken_one(t
     assert run.returncode == 0, run.stderr
     listed = subprocess.run([sys.executable, "-m", "workers.cli", "models", "list"], cwd=ROOT, env=env,
                             capture_output=True, timeout=60).stdout.decode()  # fmt: skip
-    assert [line.split("\t")[:2] for line in listed.splitlines()] == [["ar-en", "1.9"], ["de-en", "1.0"]]
+    assert [line.split("\t")[:3] for line in listed.splitlines()] == [
+        ["ar-en", "argos", "1.9"],
+        ["de-en", "argos", "1.0"],
+    ]
     broken = package(tmp_path, "broken", leave_out="model/model.bin")
     refused = subprocess.run([sys.executable, "-m", "workers.cli", "models", "install", str(broken)],
                              cwd=ROOT, env=env, capture_output=True, timeout=60)  # fmt: skip
