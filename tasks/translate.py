@@ -7,6 +7,7 @@ from newsflow.segment import segment
 from newsflow.translation.service import TranslationService
 from workers.app import TASK_NAMES, app
 from workers.boot import Resources, resources
+from workers.metrics import record_translation_memory
 from workers.stagetask import StageTask
 
 STAGE_VERSION = "2"
@@ -71,5 +72,7 @@ def run(message: dict, res: Resources) -> dict:
 @app.task(base=StageTask, bind=True, name=TASK_NAMES["translate"], stage="translate", stage_version=STAGE_VERSION)
 def translate(self: StageTask, message: dict) -> dict:
     article = _translated(message, resources())
-    self.request.newsflow_counters = counters(article)
+    self.request.newsflow_counters = counted = counters(article)
+    if counted:
+        record_translation_memory(int(counted["memory_hits"]), int(counted["sentences"] - counted["memory_hits"]))
     return article.model_dump(mode="json")

@@ -46,10 +46,10 @@ def training_lines(count: int = 400, seed: int = 0) -> list[str]:
     return [" ".join(rng.choices(words, k=rng.randint(4, 20))) for _ in range(count)]
 
 
-def train_sentencepiece(path: Path, vocab_size: int = 600) -> sentencepiece.SentencePieceProcessor:
+def train_sentencepiece(path: Path, lines: list[str], vocab_size: int) -> sentencepiece.SentencePieceProcessor:
     model = io.BytesIO()
     sentencepiece.SentencePieceTrainer.train(
-        sentence_iterator=iter(training_lines()), model_writer=model, vocab_size=vocab_size,
+        sentence_iterator=iter(lines), model_writer=model, vocab_size=vocab_size,
         character_coverage=1.0, minloglevel=2,
     )  # fmt: skip
     path.write_bytes(model.getvalue())
@@ -57,10 +57,12 @@ def train_sentencepiece(path: Path, vocab_size: int = 600) -> sentencepiece.Sent
 
 
 class RandomTransformer(ctranslate2.converters.Converter):
-    """A pre-norm transformer of ``shape`` with random weights and a shared vocabulary."""
+    """A pre-norm transformer of ``shape`` with random weights and a shared vocabulary. ``endless``: it never
+    predicts the end of a sentence, so every translation is exactly the decoding limit long (benchmarks)."""
 
-    def __init__(self, vocabulary: list[str], shape: Shape, seed: int = 0) -> None:
+    def __init__(self, vocabulary: list[str], shape: Shape, seed: int = 0, endless: bool = False) -> None:
         self.vocabulary, self.shape, self.rng = vocabulary, shape, np.random.default_rng(seed)
+        self.endless = endless
 
     def _weights(self, name: str) -> np.ndarray:
         dims = self._shape_of(name)
@@ -85,6 +87,8 @@ class RandomTransformer(ctranslate2.converters.Converter):
         for name, value in spec.variables().items():
             if value is None:
                 self._set(spec, name, self._weights(name))
+        if self.endless:
+            spec.decoder.projection.weight[self.vocabulary.index("</s>")] = -1.0  # far below any other logit
         spec.register_source_vocabulary(self.vocabulary)
         spec.register_target_vocabulary(self.vocabulary)
         return spec
@@ -99,12 +103,16 @@ class RandomTransformer(ctranslate2.converters.Converter):
         setattr(node, leaf, value)
 
 
-def build_model(folder: Path, shape: Shape = Shape(), quantization: str | None = None) -> Path:
-    """An Argos-style model folder: ``sentencepiece.model`` and a CTranslate2 model in ``model/``."""
+def build_model(folder: Path, shape: Shape = Shape(), quantization: str | None = None, lines: list[str] | None = None,
+                tokenizer_vocabulary: int = 600, model_vocabulary: int = 0, endless: bool = False) -> Path:  # fmt: skip
+    """An Argos-style model folder: ``sentencepiece.model`` and a CTranslate2 model in ``model/``. The model's
+    vocabulary is the tokenizer's, padded to ``model_vocabulary`` entries (a realistic output layer size)."""
     folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = train_sentencepiece(folder / "sentencepiece.model")
+    tokenizer = train_sentencepiece(folder / "sentencepiece.model", lines or training_lines(), tokenizer_vocabulary)
     vocabulary = [tokenizer.id_to_piece(i) for i in range(tokenizer.get_piece_size())]
-    RandomTransformer(vocabulary, shape).convert(str(folder / "model"), quantization=quantization, force=True)
+    vocabulary += [f"<unused{n}>" for n in range(model_vocabulary - len(vocabulary))]
+    converter = RandomTransformer(vocabulary, shape, endless=endless)
+    converter.convert(str(folder / "model"), quantization=quantization, force=True)
     return folder
 
 

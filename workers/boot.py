@@ -60,7 +60,10 @@ class Resources:
         memory = None
         if settings.redis_url is not None and settings.translation_memory_ttl_s > 0:
             memory = TranslationMemory(self.redis, settings.key_prefix, settings.translation_memory_ttl_s)
-        return TranslationService(build_translators(settings, lambda: self.gazetteer), memory)
+        from workers.metrics import record_translation_batch
+
+        translators = build_translators(settings, lambda: self.gazetteer, record_translation_batch)
+        return TranslationService(translators, memory)
 
     def warm(self, stages: list[Stage]) -> Resources:
         for stage in stages:

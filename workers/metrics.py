@@ -1,6 +1,7 @@
 """Prometheus metrics.
 
-Workers: every stage task's duration and outcome, counted in the pool process that ran it. With
+Workers: every stage task's duration and outcome, counted in the pool process that ran it; for translate, the
+size of each model batch (sentences, articles) and translation-memory hits and misses. With
 NEWSFLOW_METRICS_PORT set, `newsflow worker` points prometheus_client's multiprocess mode at a fresh folder
 (PROMETHEUS_MULTIPROC_DIR) before any pool process starts, and serves the sum over its pool processes on that port.
 Gateway: its submissions, and the deployment's state read from Redis at each scrape (queue depth per stage,
@@ -25,6 +26,30 @@ STAGE_OUTCOMES = Counter(
     "newsflow_stage_outcomes", "Stage tasks by how they ended: ok, retried, requeued, dead_lettered.",
     ["stage", "outcome"],
 )  # fmt: skip
+
+
+TRANSLATE_BATCH_SENTENCES = Histogram(
+    "newsflow_translate_batch_sentences", "Sentences per translation model call.",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+)  # fmt: skip
+TRANSLATE_BATCH_ARTICLES = Histogram(
+    "newsflow_translate_batch_articles", "Articles whose sentences shared one translation model call.",
+    buckets=(1, 2, 3, 4, 6, 8, 12, 16, 32, 64),
+)  # fmt: skip
+TRANSLATION_MEMORY = Counter(
+    "newsflow_translation_memory_sentences", "Translated sentences by whether the translation memory answered.",
+    ["result"],
+)  # fmt: skip
+
+
+def record_translation_batch(sentences: int, articles: int) -> None:
+    TRANSLATE_BATCH_SENTENCES.observe(sentences)
+    TRANSLATE_BATCH_ARTICLES.observe(articles)
+
+
+def record_translation_memory(hits: int, misses: int) -> None:
+    TRANSLATION_MEMORY.labels("hit").inc(hits)
+    TRANSLATION_MEMORY.labels("miss").inc(misses)
 
 
 def record_stage(stage: str, outcome: str, seconds: float) -> None:

@@ -22,6 +22,12 @@ class Channel(kombu_redis.Channel):
     _pooled_client: tuple[redis.ConnectionPool, redis.Redis] | None = None
 
     def _create_client(self, asynchronous: bool = False) -> redis.Redis:
+        if self.connection.client is None:
+            # The kombu connection was already released: Celery closing a lost connection closes its channel, and
+            # the channel asks for a client to restore unacked messages. kombu would fail with an AttributeError,
+            # which escapes Celery's ignore_errors and stops the worker; a connection error is ignored there (the
+            # visibility sweep restores those messages later).
+            raise redis.ConnectionError("the broker connection was already closed")
         if asynchronous:  # kombu keeps this one itself (Channel.client), bound to the poller's connection
             return super()._create_client(asynchronous=True)
         pool = self.pool

@@ -52,7 +52,8 @@ def _libretranslate(settings: Settings) -> Translator:
                                  settings.libretranslate_retries)  # fmt: skip
 
 
-def build_translators(settings: Settings, gazetteer: Callable[[], Gazetteer]) -> list[Translator]:
+def build_translators(settings: Settings, gazetteer: Callable[[], Gazetteer],
+                      observe_batch: Callable[[int, int], None] | None = None) -> list[Translator]:  # fmt: skip
     """The backends in preference order; model backends behind one cross-article Batcher each."""
     from newsflow.translation.gloss import GlossBackend
 
@@ -64,5 +65,5 @@ def build_translators(settings: Settings, gazetteer: Callable[[], Gazetteer]) ->
         backend = _ctranslate2(settings) if name == "ctranslate2" else _libretranslate(settings)
         if backend is not None:
             translators.append(Batcher(backend, settings.translate_batch_size, settings.translate_batch_wait_ms / 1000,
-                                       timeout_s=settings.task_time_limit_s))  # fmt: skip
+                                       timeout_s=settings.task_time_limit_s, observe=observe_batch))  # fmt: skip
     return translators

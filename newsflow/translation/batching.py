@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -34,8 +35,10 @@ class _Request:
 class Batcher:
     """Wraps a translator with the same interface; ``translate`` blocks the calling thread until its texts are done."""
 
-    def __init__(self, translator: Translator, batch_size: int, wait_s: float, timeout_s: float) -> None:
+    def __init__(self, translator: Translator, batch_size: int, wait_s: float, timeout_s: float,
+                 observe: Callable[[int, int], None] | None = None) -> None:  # fmt: skip
         self.translator, self.batch_size, self.wait_s, self.timeout_s = translator, batch_size, wait_s, timeout_s
+        self.observe = observe  # called with (sentences, articles) of each model call
         self.name: str = translator.name
         self.quality: Quality = translator.quality
         self._pending: deque[tuple[_Request, int]] = deque()
@@ -76,6 +79,8 @@ class Batcher:
         while True:
             batch = self._next_batch()
             request = batch[0][0]
+            if self.observe:
+                self.observe(len(batch), len({id(r) for r, _ in batch}))
             try:
                 out = self.translator.translate([r.texts[i] for r, i in batch], request.source, request.target)
             except Exception as exc:  # noqa: BLE001 - handed to the articles whose sentences were in the batch

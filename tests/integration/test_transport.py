@@ -1,6 +1,9 @@
 """workers/transport.py: kombu's Redis transport with one client object per connection pool."""
 
+import pytest
+import redis
 from kombu import Connection
+from kombu.common import ignore_errors
 
 from workers.app import create_app
 from workers.transport import Channel
@@ -34,3 +37,14 @@ def test_messages_round_trip_through_the_transport(settings):
         assert message.payload == {"id": "x", "body": ["نص"]}
         message.ack()
         queue.close()
+
+
+def test_a_channel_asked_for_a_client_after_its_connection_closed_raises_what_celery_ignores(settings):
+    """Celery closes a lost connection inside kombu's ignore_errors, which ignores the transport's connection
+    errors; kombu's own AttributeError there used to escape it and stop the worker."""
+    connection = Connection(settings.redis_url.get_secret_value())
+    channel = connection.default_channel
+    connection.transport.client = None  # where kombu leaves a released connection's transport
+    with pytest.raises(redis.ConnectionError):
+        channel._create_client()
+    ignore_errors(connection, channel._create_client)  # swallowed there: the worker goes on to reconnect

@@ -17,9 +17,7 @@ def test_example_settings_file_lists_every_setting_with_its_default(monkeypatch)
     example = tomllib.loads((ROOT / "config" / "newsflow.example.toml").read_text())
     defaults = Settings().model_dump(mode="json")
     unset = {"redis_url", "gateway_token", "libretranslate_url", "libretranslate_api_key"}  # no default to show
-    assert set(example) == set(defaults) - unset, (
-        "config/newsflow.example.toml is out of step with Settings"
-    )
+    assert set(example) == set(defaults) - unset, "config/newsflow.example.toml is out of step with Settings"
     assert all(example[k] == defaults[k] for k in example), "an example value differs from the code's default"
 
 
