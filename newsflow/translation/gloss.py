@@ -91,6 +91,7 @@ class GlossBackend:
         return [self.gloss(text) for text in texts]
 
     def gloss(self, sentence: str) -> str:
+        sentence = strip_marks(sentence)  # a shadda or a vowel mark would split a word in two
         names = {m.start: m for m in self.gazetteer.find(sentence)} if self.gazetteer else {}
         words: list[str] = []
         skip_until = 0

@@ -49,6 +49,8 @@ def test_the_main_job_processes_the_examples_on_a_private_redis():
     assert len(records) == 5
     assert {r["language"] for r in records} == {"ar", "en"}
     assert all(r["translation"] and r["provenance"] for r in records)
+    # No model installed: Arabic comes out glossed and labelled so, English passes through.
+    assert {(r["language"], r["translation"]["quality"]) for r in records} == {("ar", "gloss"), ("en", "original")}
     assert "started a private Redis" in stderr and "processed 5" in stderr and "dead letters 0" in stderr
 
 

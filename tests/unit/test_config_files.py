@@ -42,8 +42,11 @@ def test_compose_scales_per_stage_and_lets_tasks_finish():
         service = services[f"worker-{stage}"]
         command = service["command"]
         assert command[:4] == ["newsflow", "worker", "--stages", stage], "node names must be <stage>@%h"
-        assert {"--concurrency", "--prefetch"} <= set(command)
-        assert {"NEWSFLOW_MAX_TASKS_PER_CHILD", "NEWSFLOW_MAX_MEMORY_PER_CHILD_MB"} <= set(service["environment"])
+        if stage == "translate":  # one process holds the model; a thread per article in hand shares its batches
+            assert command[4:6] == ["--pool", "threads"] and "--concurrency" in command
+        else:
+            assert {"--concurrency", "--prefetch"} <= set(command)
+            assert {"NEWSFLOW_MAX_TASKS_PER_CHILD", "NEWSFLOW_MAX_MEMORY_PER_CHILD_MB"} <= set(service["environment"])
         assert int(service["stop_grace_period"].rstrip("s")) > limit
         assert f"newsflow health {stage}@$$HOSTNAME" in service["healthcheck"]["test"][1]
     for name, service in services.items():
