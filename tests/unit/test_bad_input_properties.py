@@ -88,7 +88,7 @@ def test_extract_any_body(resources, body, kind):
 )
 def test_translate_and_tag_any_article(resources, body, language):
     article = Article(id="p", received_at=datetime.now(UTC), body=body, language=language)
-    tagged = tag_article(translate_article(article, resources.translation, "en"), resources.gazetteer)
+    tagged = tag_article(translate_article(article, resources.translation, "en"), resources.tagger)
     if tagged.translation.status == "translated":  # the gloss backend, for Arabic: one paragraph per paragraph
         assert len(tagged.translation.body) == len(body)
     text = "\n\n".join(body)

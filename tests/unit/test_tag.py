@@ -1,51 +1,72 @@
-"""tag_article with the gazetteer: Arabic clitics, offsets, case, nothing to find."""
+"""tag_article with the models the tag stage loads: Arabic clitics, English text, names across scripts,
+nationality adjectives, stories carried under "read also", topics and keywords, an empty body and no names."""
 
 from datetime import UTC, datetime
 
 import pytest
 
-from newsflow.schema import Article
+from newsflow.schema import Article, Furniture
 from tasks.tag import tag_article
 
 
-def article(body, language="ar", title="عنوان"):
-    return Article(id="t", received_at=datetime(2026, 1, 1, tzinfo=UTC), body=body, language=language, title=title)
-
-
 @pytest.fixture(scope="module")
-def gazetteer(resources):
-    return resources.gazetteer
+def tagger(resources):
+    return resources.tagger
 
 
-def tags(gazetteer, body):
-    tagged = tag_article(article(body), gazetteer)
-    return {e.name: [m.surface for m in e.mentions] for e in tagged.entities}, tagged.countries
+def article(body, language="ar", title=None, **fields):
+    return Article(id="t", received_at=datetime(2026, 1, 1, tzinfo=UTC), body=body, language=language, title=title,
+                   **fields)  # fmt: skip
 
 
-def test_arabic_clitics_are_peeled_off(gazetteer):
-    names, countries = tags(gazetteer, ["وصل الوفد إلى الدوحة ثم بغزة وقطر، وللقاهرة وفد آخر."])
-    assert names["Doha"] == ["الدوحة"]
-    assert names["Gaza"] == ["بغزة"]
-    assert names["Qatar"] == ["وقطر"]
-    assert names["Cairo"] == ["وللقاهرة"]
-    assert set(countries) == {"QA", "PS", "EG"}
+def names(tagged, kind=None):
+    return {e.name: [m.surface for m in e.mentions] for e in tagged.entities if kind in (None, e.type)}
 
 
-def test_offsets_point_into_the_joined_body(gazetteer):
-    body = ["Talks resumed in Madrid.", "Officials later flew to Ankara and Tel Aviv."]
-    tagged = tag_article(article(body, language="en"), gazetteer)
+def test_arabic_names_with_clitics_attached_get_canonical_english_names(tagger):
+    tagged = tag_article(article(["وصل وزير الخارجية الأمريكي أنتوني بلينكن إلى الدوحة ثم إلى غزة، والتقى "
+                                  "بلينكن وبنتنياهو في تل أبيب."]), tagger)  # fmt: skip
+    people = names(tagged, "person")
+    assert people["Antony Blinken"] == ["أنتوني بلينكن", "بلينكن"]
+    assert "Benjamin Netanyahu" in people and people["Benjamin Netanyahu"] == ["وبنتنياهو"]
+    assert {"Doha", "Gaza", "Tel Aviv"} <= set(names(tagged, "place"))
+    assert {"US", "QA", "PS", "IL"} <= set(tagged.countries)  # الأمريكي is a nationality: US
+    assert all(e.linked for e in tagged.entities if e.name in ("Antony Blinken", "Doha"))
+
+
+def test_english_text_and_the_same_people_across_scripts(tagger):
+    body = ["US Secretary of State Antony Blinken met Israeli Prime Minister Benjamin Netanyahu in Tel Aviv, "
+            "CNN reported. The White House and the UN Security Council commented."]  # fmt: skip
+    english = tag_article(article(body, language="en"), tagger)
+    arabic = tag_article(article(["قال بلينكن إن نتنياهو وافق."]), tagger)
+    assert {"Antony Blinken", "Benjamin Netanyahu"} <= set(names(english, "person")) & set(names(arabic, "person"))
+    assert {"CNN", "White House", "UN Security Council"} <= set(names(english, "organisation"))
+    assert "Tel Aviv" in names(english, "place") and {"US", "IL"} <= set(english.countries)
     text = "\n\n".join(body)
-    for entity in tagged.entities:
-        for m in entity.mentions:
-            assert text[m.start : m.end] == m.surface
-    assert {e.name for e in tagged.entities} == {"Madrid", "Ankara", "Tel Aviv"}
-    assert tagged.countries == ["ES", "TR", "IL"]
+    assert all(text[m.start : m.end] == m.surface for e in english.entities for m in e.mentions)
 
 
-def test_english_names_are_case_sensitive(gazetteer):
-    names, _ = tags(gazetteer, ["We ate turkey in Turkey."])
-    assert list(names) == ["Türkiye"] and names["Türkiye"] == ["Turkey"]
+def test_a_story_carried_under_read_also_is_tagged_with_its_own_offsets(tagger):
+    carried = "قال جون كيربي في واشنطن إن المحادثات مستمرة في مدريد."
+    tagged = tag_article(article(["غادر بلينكن مصر."], boilerplate=[
+        Furniture(kind="source", text="المصدر: CNN"), Furniture(kind="read_also", text=carried, title="عنوان")]), tagger)  # fmt: skip
+    kirby = next(e for e in tagged.entities if e.name == "John Kirby")
+    assert [(m.boilerplate, carried[m.start : m.end]) for m in kirby.mentions] == [(1, "جون كيربي")]
+    assert {"Washington", "Madrid"} <= set(names(tagged, "place")) and "ES" in tagged.countries
+    egypt = next(e for e in tagged.entities if e.name == "Egypt")
+    assert egypt.mentions[0].boilerplate is None
 
 
-def test_no_places_no_entities(gazetteer):
-    assert tags(gazetteer, ["The committee met for three hours and adjourned."]) == ({}, [])
+def test_topics_and_keywords_come_from_the_original_language(tagger):
+    body = ["سجلت بيروت أعلى معدل لهطول الأمطار منذ عشر سنوات، وتساقطت الثلوج على المرتفعات.",
+            "وقالت مصلحة الأرصاد الجوية إن الأمطار ستستمر حتى نهاية الأسبوع، وحذرت من السيول."]  # fmt: skip
+    tagged = tag_article(article(body, title="بيروت تسجل أعلى معدل للأمطار", page_keywords=["طقس"]), tagger)
+    assert tagged.topics[0].label == "weather" and 0 < tagged.topics[0].score <= 1
+    assert tagged.keywords[0] == "طقس" and "الأمطار" in tagged.keywords  # the page's own first, then the text's
+
+
+def test_an_empty_body_and_a_body_without_names_give_no_entities(tagger):
+    empty = tag_article(article([], language=None, page_keywords=["x"]), tagger)
+    assert (empty.entities, empty.countries, empty.topics, empty.keywords) == ([], [], [], ["x"])
+    plain = tag_article(article(["The committee met for three hours and adjourned."], language="en"), tagger)
+    assert (plain.entities, plain.countries) == ([], [])

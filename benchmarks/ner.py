@@ -1,0 +1,97 @@
+"""The Arabic name tagger against NewsFANE Gold's dev split, with a gazetteer-only baseline in the same run.
+
+    .venv/bin/python benchmarks/ner.py [--write]
+
+Scoring: exact character spans, micro and per class, over person / organisation / place (the corpus's fine types
+rolled up as ../shared/data/ner/newsfane/SOURCE.md says; other types left out of gold and prediction). Alignment:
+the corpus is clitic-segmented (و ب ل ... and pronoun suffixes split off); newsflow tags raw text, so each sentence
+is glued back into words (scripts/newsfane.py) and gold entities cover whole words of the text " ".join(words);
+the taggers run on that text and their spans are compared with gold as (start, end, class).
+  tagger     what the tag stage runs (newsflow.tagging.Tagger.spans): the CRF, which reads the name tables, its
+             spans linked to them, plus known people and organisations it missed
+  CRF only   the model's own spans, no table spans added
+  tables     the gazetteer-only baseline: known names and gazetteer spans only
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from config import Settings  # noqa: E402
+from newsflow.entities import table_spans  # noqa: E402
+from newsflow.tagging import Tagger  # noqa: E402
+from scripts.newsfane import CORPUS, sentences  # noqa: E402
+from workers.boot import Resources  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "ner.md"
+CLASSES = {"person": "PER", "organisation": "ORG", "place": "LOC"}
+
+
+def score(pairs: list[tuple[set, set]]) -> dict[str, tuple[float, float, float, int]]:
+    result = {}
+    for label in ("micro", "PER", "ORG", "LOC"):
+        keep = (lambda s: True) if label == "micro" else (lambda s, label=label: s[2] == label)  # noqa: E731
+        tp = sum(len({g for g in gold if keep(g)} & {p for p in pred if keep(p)}) for gold, pred in pairs)
+        predicted = sum(len([p for p in pred if keep(p)]) for _, pred in pairs)
+        golden = sum(len([g for g in gold if keep(g)]) for gold, _ in pairs)
+        p, r = tp / predicted if predicted else 0.0, tp / golden if golden else 0.0
+        result[label] = (p, r, 2 * p * r / (p + r) if p + r else 0.0, golden)
+    return result
+
+
+def as_set(spans) -> set[tuple[int, int, str]]:
+    return {(s.start, s.end, CLASSES[s.type]) for s in spans}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", action="store_true", help=f"write {RESULTS.relative_to(ROOT)}")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        sys.exit(f"NewsFANE is not at {CORPUS}: this benchmark needs ../shared/data")
+    tagger = Tagger(Resources(Settings()).gazetteer)
+    names, gazetteer = tagger.names, tagger.gazetteer
+    dev = sentences("dev")
+    runs: dict[str, list] = {"tagger": [], "CRF only": [], "tables (baseline)": []}
+    started, words = time.perf_counter(), 0
+    for sentence in dev:
+        text, gold = sentence.text, sentence.char_entities()
+        words += len(sentence.words)
+        runs["tagger"].append((gold, as_set(tagger.spans(text, "ar"))))
+        runs["CRF only"].append((gold, as_set(tagger.arabic.tag(text))))
+        runs["tables (baseline)"].append((gold, as_set(table_spans(text, names, gazetteer))))
+    seconds = time.perf_counter() - started
+    lines = [
+        "# Arabic NER on NewsFANE Gold (dev)",
+        "",
+        f"Command: `.venv/bin/python benchmarks/ner.py --write` ({datetime.now(UTC):%Y-%m-%d}, "
+        f"{platform.machine()}, Python {platform.python_version()}). {len(dev)} sentences, {words} words; "
+        "exact character spans; method in the module docstring.",
+        "",
+        "| tagger | micro P | micro R | micro F1 | person F1 | organisation F1 | place F1 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, pairs in runs.items():
+        s = score(pairs)
+        lines.append(f"| {name} | {s['micro'][0]:.3f} | {s['micro'][1]:.3f} | {s['micro'][2]:.3f} | "
+                     f"{s['PER'][2]:.3f} | {s['ORG'][2]:.3f} | {s['LOC'][2]:.3f} |")  # fmt: skip
+    gold = score(runs["tagger"])
+    lines += ["", f"Gold entities: person {gold['PER'][3]}, organisation {gold['ORG'][3]}, place {gold['LOC'][3]}.",
+              f"Speed (all three, one process): {words / seconds:,.0f} words/s.",
+              "", "Targets: micro F1 at least 0.75, each class at least 0.6 (the tagger row)."]  # fmt: skip
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if args.write:
+        RESULTS.write_text(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Everything the tag stage loads once per worker process, and how it finds names in one text."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from newsflow.entities import Span, resolve
+from newsflow.gazetteer import Gazetteer
+from newsflow.names import demonyms, known_names
+from newsflow.ner import ArabicTagger, EnglishTagger
+from newsflow.topics import TopicClassifier
+
+
+class Tagger:
+    def __init__(self, gazetteer: Gazetteer, topic_threads: int = 1) -> None:
+        self.gazetteer, self.names, self.demonyms = gazetteer, known_names(), demonyms()
+        self.arabic = ArabicTagger(self.names, self.gazetteer)
+        self.english = EnglishTagger()
+        self.topic_threads = topic_threads
+
+    @cached_property
+    def topics(self) -> TopicClassifier:
+        return TopicClassifier(self.topic_threads)
+
+    def warm(self) -> Tagger:
+        """Load the models now (worker start), not with the first article."""
+        self.arabic.crf, self.english.nlp, self.topics  # noqa: B018
+        return self
+
+    def spans(self, text: str, language: str | None) -> list[Span]:
+        """Names in ``text``: the language's statistical tagger, linked to the tables, plus table matches. The Arabic
+        model already reads the tables' places (benchmarks/results/ner.md: adding gazetteer spans on top costs
+        precision), so for Arabic only known people and organisations are added."""
+        if language == "ar":
+            return resolve(text, self.arabic.tag(text), self.names, self.gazetteer, add_places=False)
+        tagged = self.english.tag(text) if language == "en" else []
+        return resolve(text, tagged, self.names, self.gazetteer, add_places=True)
+
+    def countries(self, text: str) -> list[tuple[int, str]]:
+        """(offset, ISO code) of each nationality adjective (الأمريكي, Israeli)."""
+        return [(m.start, m.value) for m in self.demonyms.find(text)]
