@@ -150,6 +150,12 @@ class Settings(BaseSettings):
         80, ge=0, description="A body shorter than this after extraction is a permanent failure."
     )
     min_place_population: int = Field(100_000, ge=0, description="Smallest city the gazetteer loads.")
+    tag_max_chars: int = Field(
+        20_000,
+        ge=1000,
+        description="Tag reads at most this many characters of the body and of each carried story: the "
+        "statistical taggers' cost grows with length (names further on are not tagged).",
+    )
 
     gateway_token: SecretStr | None = Field(
         None, description="Bearer token the HTTP gateway requires on /v1/*. The gateway refuses to start without one."

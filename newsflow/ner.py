@@ -10,7 +10,7 @@ the word and its clitic-free stem, its neighbours, and whether the name tables (
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib.resources import files
 
 from newsflow.entities import Span, table_spans
@@ -40,12 +40,20 @@ def _shape(word: str) -> str:
     return "L" if word.isalpha() else "P" if not any(c.isalnum() for c in word) else "X"
 
 
+@lru_cache(maxsize=200_000)
+def _frequency(word: str) -> int:
+    from wordfreq import zipf_frequency
+
+    return int(zipf_frequency(word, "ar"))
+
+
 def _lexical(word: str) -> tuple[list[str], str, str]:
     folded = matching_form(word).lower()
     clitic, stem = next(((p, folded[len(p) :]) for p in _PROCLITICS
                          if folded.startswith(p) and len(folded) - len(p) >= 2), ("", folded))  # fmt: skip
     shape = _shape(folded)
-    found = [f"w={folded}", f"sh={shape}", f"st={stem}", f"pre={clitic}", f"p2={stem[:2]}", f"p3={stem[:3]}",
+    frequency = [f"fq={_frequency(word)}", f"fqs={_frequency(stem)}"] if shape == "A" else []
+    found = [*frequency, f"w={folded}", f"sh={shape}", f"st={stem}", f"pre={clitic}", f"p2={stem[:2]}", f"p3={stem[:3]}",
              f"s1={folded[-1:]}", f"s2={folded[-2:]}", f"s3={folded[-3:]}", f"ss2={stem[-2:]}",
              f"len={min(len(stem), 8)}"]  # fmt: skip
     return found, folded, stem
@@ -57,7 +65,8 @@ def features(tokens: list[str], tables: list[str]) -> list[list[str]]:
     info = [_lexical(t) for t in tokens]
     out = []
     for i, (own, folded, _) in enumerate(info):
-        found = [*own, f"tab={tables[i]}", f"tab-1={tables[i - 1] if i else '<S>'}"]
+        after = tables[i + 1] if i + 1 < len(tokens) else "</S>"
+        found = [*own, f"tab={tables[i]}", f"tab-1={tables[i - 1] if i else '<S>'}", f"tab+1={after}"]
         for d in (-2, -1, 1, 2):
             j = i + d
             if 0 <= j < len(tokens):

@@ -12,8 +12,9 @@ from newsflow.topics import TopicClassifier
 
 
 class Tagger:
-    def __init__(self, gazetteer: Gazetteer, topic_threads: int = 1) -> None:
+    def __init__(self, gazetteer: Gazetteer, max_chars: int = 20_000, topic_threads: int = 1) -> None:
         self.gazetteer, self.names, self.demonyms = gazetteer, known_names(), demonyms()
+        self.max_chars = max_chars
         self.arabic = ArabicTagger(self.names, self.gazetteer)
         self.english = EnglishTagger()
         self.topic_threads = topic_threads

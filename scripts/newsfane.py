@@ -100,7 +100,9 @@ def _glue(word: str, token: str, as_prefix: bool) -> str:
     return word + token
 
 
-def surface(tokens: list[tuple[str, str]]) -> Sentence:
+def surface(tokens: list[tuple[str, str]], other: str | None = None) -> Sentence:
+    """The sentence as raw text has it; entities of the types left out are labelled ``other`` where given (the
+    tagger learns from them what is not a person, organisation or place), else dropped."""
     texts = [t for t, _ in tokens]
     forward, backward = _attachments(texts)
     words: list[str] = []
@@ -113,7 +115,7 @@ def surface(tokens: list[tuple[str, str]]) -> Sentence:
         word_of.append(len(words) - 1)
     entities, used = [], set()
     for first, last, fine in _bio([tag for _, tag in tokens]):
-        label = LABELS.get(fine)
+        label = LABELS.get(fine, other)
         a, b = word_of[first], word_of[last - 1] + 1
         if label and not used & set(range(a, b)):  # two entities in one word: the first keeps it
             used |= set(range(a, b))
@@ -127,5 +129,5 @@ def _bio(tags: list[str]) -> list[tuple[int, int, str]]:
     return bio_spans(tags)
 
 
-def sentences(split: str) -> list[Sentence]:
-    return [surface(s) for s in read(CORPUS / f"{split}.txt")]
+def sentences(split: str, other: str | None = None) -> list[Sentence]:
+    return [surface(s, other) for s in read(CORPUS / f"{split}.txt")]

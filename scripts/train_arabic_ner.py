@@ -42,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
     names, gazetteer = known_names(), Resources(Settings()).gazetteer
     trainer = pycrfsuite.Trainer(verbose=False)
-    for sentence in sentences("train"):
+    for sentence in sentences("train", other="MISC"):
         text, spans = sentence.text, sentence.offsets()
         tables = table_tags(text, spans, table_spans(text, names, gazetteer))
         trainer.append(features(sentence.words, tables), labelled(sentence))

