@@ -52,7 +52,7 @@ def _split(span: Span, text: str, names: PhraseTable[KnownEntity]) -> list[Span]
     """A tagger span that runs known names together (بلينكن وبنتنياهو) as those names; else the span itself."""
     inner = [Span(span.start + m.start, span.start + m.end, m.value.type, "names", m.value.name, m.value.country)
              for m in names.find(text[span.start : span.end])]  # fmt: skip
-    return inner if len(inner) > 1 or (inner and inner[0].type == span.type) else [span]
+    return inner if len(inner) > 1 else [span]
 
 
 def resolve(text: str, tagged: list[Span], names: PhraseTable[KnownEntity], gazetteer: Gazetteer,

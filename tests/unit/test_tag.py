@@ -70,3 +70,12 @@ def test_an_empty_body_and_a_body_without_names_give_no_entities(tagger):
     assert (empty.entities, empty.countries, empty.topics, empty.keywords) == ([], [], [], ["x"])
     plain = tag_article(article(["The committee met for three hours and adjourned."], language="en"), tagger)
     assert (plain.entities, plain.countries) == ([], [])
+
+
+def test_a_huge_body_is_tagged_up_to_the_limit_with_valid_offsets(tagger):
+    filler = "The committee met again and adjourned without a vote. " * 600  # about 33,000 characters
+    body = ["Officials in Madrid said the talks would resume.", filler, "Later the delegation flew to Ankara."]
+    tagged = tag_article(article(body, language="en"), tagger)
+    assert "Madrid" in names(tagged, "place") and "Ankara" not in names(tagged, "place")  # past tag_max_chars
+    text = "\n\n".join(body)
+    assert all(text[m.start : m.end] == m.surface for e in tagged.entities for m in e.mentions)
