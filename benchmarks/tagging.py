@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.pipeline import documents, rss_mb  # noqa: E402
 from config import Settings  # noqa: E402
 from newsflow.keywords import keywords  # noqa: E402
-from newsflow.schema import Article  # noqa: E402
+from newsflow.schema import Article, Translation  # noqa: E402
 from newsflow.tagging import Tagger  # noqa: E402
 from tasks.tag import tag_article  # noqa: E402
 from workers.app import create_app, pipeline  # noqa: E402
@@ -54,8 +54,9 @@ def articles(language: str, count: int) -> list[Article]:
         while sum(len(s.encode()) + 1 for s in sentences) < SIZE:
             sentences.append(next(following))
         body = [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
+        untranslated = Translation(status="untranslated", quality="none", target_language="en", reason="benchmark")
         out.append(Article(id=f"{language}-{n}", received_at=datetime.now(UTC), language=language, title=title,
-                           body=body))  # fmt: skip
+                           body=body, translation=untranslated))  # fmt: skip
     return out
 
 
@@ -85,8 +86,9 @@ def worker_memory(batch: list[Article]) -> dict[str, float]:
                 time.sleep(0.5)
             for article in batch:
                 pipeline(app, article.model_dump(mode="json"), start="tag").apply_async()
-            while client.xlen(settings.output_stream) < len(batch):
+            while client.xlen(settings.output_stream) + client.xlen(settings.dead_letter_stream) < len(batch):
                 time.sleep(0.2)
+            assert not client.xlen(settings.dead_letter_stream), client.xrange(settings.dead_letter_stream, count=1)
             pool = worker.pool_processes()
             return {"main": rss_mb(worker.process.pid), "pool": max(rss_mb(pid) for pid in pool)}
 

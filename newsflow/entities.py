@@ -55,15 +55,15 @@ def _split(span: Span, text: str, names: PhraseTable[KnownEntity]) -> list[Span]
     return inner if len(inner) > 1 else [span]
 
 
-def resolve(text: str, tagged: list[Span], names: PhraseTable[KnownEntity], gazetteer: Gazetteer,
-            add_places: bool = True) -> list[Span]:  # fmt: skip
-    """The tagger's spans, linked where a table knows them, then the table spans that overlap none of them (the
-    gazetteer's places only with ``add_places``)."""
+def resolve(text: str, tagged: list[Span], tables: list[Span], names: PhraseTable[KnownEntity],
+            gazetteer: Gazetteer, add_places: bool = True) -> list[Span]:  # fmt: skip
+    """The tagger's spans, linked where a table knows them, then the ``tables``' spans that overlap none of them
+    (the gazetteer's places only with ``add_places``)."""
     spans = []
     for span in tagged:
         linked = _link(span, text, names, gazetteer)
         spans += [linked] if linked.name else _split(span, text, names)
-    for span in table_spans(text, names, gazetteer):
+    for span in tables:
         wanted = add_places or span.source == "names"
         if wanted and not any(span.start < s.end and s.start < span.end for s in spans):
             spans.append(span)

@@ -83,7 +83,7 @@ def features(tokens: list[str], tables: list[str]) -> list[list[str]]:
     return out
 
 
-def table_tags(text: str, spans: list[tuple[int, int]], found: list[Span]) -> list[str]:
+def table_tags(spans: list[tuple[int, int]], found: list[Span]) -> list[str]:
     """The name-table tag of each token span: B-/I- and the type of the table span it falls in."""
     tags = ["O"] * len(spans)
     for span in found:
@@ -121,14 +121,16 @@ class ArabicTagger:
         tagger.open(str(files("newsflow") / "data" / MODEL))
         return tagger
 
-    def tag(self, text: str) -> list[Span]:
+    def tag(self, text: str, tables: list[Span] | None = None) -> list[Span]:
+        """Names in ``text``; ``tables``: the name tables' spans in it, when the caller has them already."""
+        tables = table_spans(text, self.names, self.gazetteer) if tables is None else tables
         found: list[Span] = []
         for start, end in split_sentences(text):
             sentence = text[start:end]
-            spans = words(sentence)
-            tables = table_tags(sentence, spans, table_spans(sentence, self.names, self.gazetteer))
-            labels = self.crf.tag(features([sentence[s:e] for s, e in spans], tables))
-            found += [Span(start + spans[a][0], start + spans[b - 1][1], _TYPES[label], "crf")
+            spans = [(start + s, start + e) for s, e in words(sentence)]
+            tags = table_tags(spans, [t for t in tables if start <= t.start and t.end <= end])
+            labels = self.crf.tag(features([text[s:e] for s, e in spans], tags))
+            found += [Span(spans[a][0], spans[b - 1][1], _TYPES[label], "crf")
                       for a, b, label in bio_spans(labels) if label in _TYPES]  # fmt: skip
         return found
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from newsflow.entities import Span, resolve
+from newsflow.entities import Span, resolve, table_spans
 from newsflow.gazetteer import Gazetteer
 from newsflow.names import demonyms, known_names
 from newsflow.ner import ArabicTagger, EnglishTagger
@@ -32,10 +32,11 @@ class Tagger:
         """Names in ``text``: the language's statistical tagger, linked to the tables, plus table matches. The Arabic
         model already reads the tables' places (benchmarks/results/ner.md: adding gazetteer spans on top costs
         precision), so for Arabic only known people and organisations are added."""
+        tables = table_spans(text, self.names, self.gazetteer)
         if language == "ar":
-            return resolve(text, self.arabic.tag(text), self.names, self.gazetteer, add_places=False)
+            return resolve(text, self.arabic.tag(text, tables), tables, self.names, self.gazetteer, add_places=False)
         tagged = self.english.tag(text) if language == "en" else []
-        return resolve(text, tagged, self.names, self.gazetteer, add_places=True)
+        return resolve(text, tagged, tables, self.names, self.gazetteer, add_places=True)
 
     def countries(self, text: str) -> list[tuple[int, str]]:
         """(offset, ISO code) of each nationality adjective (الأمريكي, Israeli)."""

