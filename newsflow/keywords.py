@@ -34,8 +34,10 @@ def stop_words(language: str | None) -> frozenset[str]:
 
 
 def _key(word: str) -> str:
-    """A word's comparison form: folded, lower-cased, and for Arabic its shortest clitic-free reading."""
-    return min(clitic_variants(matching_form(word).lower()), key=len)
+    """A word's comparison form: folded, lower-cased, and for Arabic its shortest clitic-free reading without
+    the article (الجمعية and جمعية are one word here)."""
+    bare = min(clitic_variants(matching_form(word).lower()), key=len)
+    return bare[2:] if bare.startswith("ال") and len(bare) > 4 else bare
 
 
 def _is_stop(word: str, stops: frozenset[str]) -> bool:
@@ -54,14 +56,19 @@ def extract_keywords(sentences: list[str], language: str | None, top: int = TOP)
     seen_in: dict[tuple[str, ...], set[int]] = defaultdict(set)
     first: dict[tuple[str, ...], int] = {}
     shown: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    keys: dict[str, str] = {}
+    stopped: dict[str, bool] = {}
     for n, sentence in enumerate(sentences):
         words = _WORD.findall(sentence)
+        for word in words:  # each word's forms once, not once per phrase it is in
+            if word not in keys:
+                keys[word], stopped[word] = _key(word), _is_stop(word, stops)
         for i in range(len(words)):
             for size in range(1, MAX_WORDS + 1):
                 run = words[i : i + size]
-                if len(run) < size or _is_stop(run[0], stops) or _is_stop(run[-1], stops):
+                if len(run) < size or stopped[run[0]] or stopped[run[-1]]:
                     continue
-                key = tuple(_key(w) for w in run)
+                key = tuple(keys[w] for w in run)
                 count[key] += 1
                 seen_in[key].add(n)
                 first.setdefault(key, n)

@@ -23,6 +23,13 @@ MAX_WORDS = 4
 MIN_NAME_CHARS = 3
 
 
+Word = tuple[int, int, str]  # start, end, matching form
+
+
+def text_words(text: str) -> list[Word]:
+    return [(m.start(), m.end(), matching_form(m.group())) for m in _WORD.finditer(text)]
+
+
 @dataclass(frozen=True)
 class PhraseMatch(Generic[T]):
     value: T
@@ -52,9 +59,10 @@ class PhraseTable(Generic[T]):
     def __len__(self) -> int:
         return len(self._phrases)
 
-    def find(self, text: str) -> list[PhraseMatch[T]]:
-        """Longest matches, left to right, with character offsets into ``text``."""
-        words = [(m.start(), m.end(), matching_form(m.group())) for m in _WORD.finditer(text)]
+    def find(self, text: str, words: list[Word] | None = None) -> list[PhraseMatch[T]]:
+        """Longest matches, left to right, with character offsets into ``text``; ``words``: ``words(text)``, when
+        the caller looks the same text up in several tables."""
+        words = text_words(text) if words is None else words
         found: list[PhraseMatch[T]] = []
         i = 0
         while i < len(words):
@@ -67,7 +75,7 @@ class PhraseTable(Generic[T]):
             i += n
         return found
 
-    def _longest_at(self, words: list[tuple[int, int, str]], i: int) -> tuple[T, int] | None:
+    def _longest_at(self, words: list[Word], i: int) -> tuple[T, int] | None:
         for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
             tail = " ".join(w for _, _, w in words[i + 1 : i + n])
             for first in clitic_variants(words[i][2]):

@@ -8,6 +8,7 @@ from newsflow.entities import Span, resolve, table_spans
 from newsflow.gazetteer import Gazetteer
 from newsflow.names import demonyms, known_names
 from newsflow.ner import ArabicTagger, EnglishTagger
+from newsflow.phrases import Word, text_words
 from newsflow.topics import TopicClassifier
 
 
@@ -28,16 +29,17 @@ class Tagger:
         self.arabic.crf, self.english.nlp, self.topics  # noqa: B018
         return self
 
-    def spans(self, text: str, language: str | None) -> list[Span]:
+    def read(self, text: str, language: str | None) -> tuple[list[Span], list[str]]:
+        """The names in ``text`` and the ISO codes of its nationality adjectives (الأمريكي, Israeli), in order."""
+        words = text_words(text)
+        return self.spans(text, language, words), [m.value for m in self.demonyms.find(text, words)]
+
+    def spans(self, text: str, language: str | None, words: list[Word] | None = None) -> list[Span]:
         """Names in ``text``: the language's statistical tagger, linked to the tables, plus table matches. The Arabic
         model already reads the tables' places (benchmarks/results/ner.md: adding gazetteer spans on top costs
         precision), so for Arabic only known people and organisations are added."""
-        tables = table_spans(text, self.names, self.gazetteer)
+        tables = table_spans(text, self.names, self.gazetteer, words)
         if language == "ar":
             return resolve(text, self.arabic.tag(text, tables), tables, self.names, self.gazetteer, add_places=False)
         tagged = self.english.tag(text) if language == "en" else []
         return resolve(text, tagged, tables, self.names, self.gazetteer, add_places=True)
-
-    def countries(self, text: str) -> list[tuple[int, str]]:
-        """(offset, ISO code) of each nationality adjective (الأمريكي, Israeli)."""
-        return [(m.start, m.value) for m in self.demonyms.find(text)]

@@ -36,10 +36,10 @@ def _leading(body: list[str], limit: int) -> list[str]:
 def tag_article(article: Article, tagger: Tagger) -> Article:
     found, countries = [], Counter()
     for part, text in _texts(article, tagger.max_chars):
-        spans = tagger.spans(text, article.language)
+        spans, nationalities = tagger.read(text, article.language)
         found += [(part, text, span) for span in spans]
         countries.update(span.country for span in spans if span.type == "place" and span.country)
-        countries.update(code for _, code in tagger.countries(text))
+        countries.update(nationalities)
     topics = [
         Topic(code=t.code, label=t.label, score=t.score) for t in tagger.topics.classify(article.title, article.body)
     ]
