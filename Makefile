@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format schemas golden bench-extraction bench-translation worker clean openapi
+.PHONY: run test lint format schemas golden bench-extraction bench-translation bench-ner bench-tagging worker clean openapi
 
 $(STAMP): pyproject.toml constraints.txt requirements/models.txt
 	@$(PYTHON) -c 'import sys; sys.exit("newsflow needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -39,6 +39,12 @@ bench-extraction: $(STAMP)  ## extraction quality and speed against trafilatura 
 bench-translation: $(STAMP)  ## ctranslate2 speed, translation memory, stage vs raw, gloss chrF (needs ../shared/data)
 	$(BIN)/pip install --quiet -c constraints.txt sacrebleu
 	$(BIN)/python benchmarks/translation.py --write
+
+bench-ner: $(STAMP)  ## the Arabic tagger on NewsFANE dev, with a gazetteer-only baseline (needs ../shared/data)
+	$(BIN)/python benchmarks/ner.py --write
+
+bench-tagging: $(STAMP)  ## the tag stage's CPU per article and a tag worker's memory (needs ../shared/data)
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/tagging.py --write
 
 worker: $(STAMP)  ## workers for every stage against NEWSFLOW_REDIS_URL
 	$(BIN)/newsflow worker --stages all

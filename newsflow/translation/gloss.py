@@ -2,7 +2,8 @@
 
 Each word is looked up whole, then with its clitics peeled off (conjunctions و ف, prepositions ب ل ك, the
 article ال, pronoun suffixes), which come back as English words around the stem's gloss (وحكومته → "and his
-government"). Place and country names come from the gazetteer the tag stage uses, so غزة reads "Gaza" and
+government"). Names come from the tables the tag stage uses (known people and organisations, the gazetteer's
+places), so بلينكن reads "Antony Blinken", غزة "Gaza" and
 الولايات المتحدة "United States". A word the lexicon does not know is romanised. Its quality label is ``gloss``:
 readable for triage, not a translation. The lexicon's licence is GPL-2.0 (newsflow/data/README.md).
 """
@@ -15,6 +16,8 @@ from collections.abc import Iterator
 from importlib.resources import files
 
 from newsflow.gazetteer import Gazetteer
+from newsflow.names import known_names
+from newsflow.phrases import PhraseMatch, PhraseTable
 from newsflow.text import matching_form, strip_marks
 
 MODEL = "buckwalter-1.0-gloss-1"
@@ -74,15 +77,22 @@ class GlossBackend:
     name = "gloss"
     quality = "gloss"
 
-    def __init__(self, lexicon: dict[str, str], gazetteer: Gazetteer | None) -> None:
-        self.lexicon, self.gazetteer = lexicon, gazetteer
+    def __init__(self, lexicon: dict[str, str], tables: list[PhraseTable]) -> None:
+        self.lexicon, self.tables = lexicon, tables
         self.folded: dict[str, str] = {}
         for word, gloss in lexicon.items():  # hamza and alef maqsura spelled loosely, as news often does
             self.folded.setdefault(matching_form(word), gloss)
 
     @classmethod
     def load(cls, gazetteer: Gazetteer | None) -> GlossBackend:
-        return cls(read_lexicon(), gazetteer)
+        return cls(read_lexicon(), [known_names(), *([gazetteer] if gazetteer else [])])
+
+    def _names(self, text: str) -> list[PhraseMatch]:
+        """Names in ``text``, the first table's where two overlap."""
+        found: list[PhraseMatch] = []
+        for table in self.tables:
+            found += [m for m in table.find(text) if not any(m.start < f.end and f.start < m.end for f in found)]
+        return found
 
     def model_for(self, source: str, target: str) -> str | None:
         return MODEL if (source, target) == ("ar", "en") else None
@@ -92,7 +102,7 @@ class GlossBackend:
 
     def gloss(self, sentence: str) -> str:
         sentence = strip_marks(sentence)  # a shadda or a vowel mark would split a word in two
-        names = {m.start: m for m in self.gazetteer.find(sentence)} if self.gazetteer else {}
+        names = {m.start: m for m in self._names(sentence)}
         words: list[str] = []
         skip_until = 0
         for token in _TOKEN.finditer(sentence):
@@ -116,7 +126,7 @@ class GlossBackend:
         return name
 
     def _is_name_without(self, clitic: str, surface: str) -> bool:
-        return bool(self.gazetteer and self.gazetteer.find(surface[len(clitic) :]))
+        return bool(self._names(surface[len(clitic) :]))
 
     def _word(self, token: str) -> str:
         if not token[0].isalnum():

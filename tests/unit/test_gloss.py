@@ -21,7 +21,7 @@ def gloss(resources):
         ("بغزة", "With Gaza"),  # a place name through the gazetteer, its preposition kept
         ("الولايات المتحدة", "United States"),
         ("سجّلت", "Register"),  # a shadda does not split the word
-        ("ترامب", "Tramb"),  # a word the lexicon does not know is romanised
+        ("كافانو", "Kafanw"),  # a word neither the lexicon nor the name tables know is romanised
     ],
 )
 def test_words_with_their_clitics(gloss, arabic, english):
@@ -36,3 +36,7 @@ def test_it_serves_arabic_to_english_only_and_says_which_lexicon(gloss):
     assert gloss.model_for("ar", "en") == MODEL and gloss.model_for("fa", "en") is None
     assert (gloss.name, gloss.quality) == ("gloss", "gloss")
     assert gloss.translate(["", "مرحبا"], "ar", "en")[0] == ""
+
+
+def test_people_and_organisations_read_as_the_tagger_names_them(gloss):
+    assert gloss.gloss("وقال بلينكن إن حماس") == "And said Antony Blinken that/indeed Hamas"
