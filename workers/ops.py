@@ -93,7 +93,8 @@ def _models(settings: Settings) -> list[Check]:
 
     res, checks = Resources(settings), []
     for name, describe in (("language", lambda r: f"fastText lite model: {r.identify('The talks resume next week.')}"),
-                           ("gazetteer", lambda g: f"{len(g)} place names")):  # fmt: skip
+                           ("gazetteer", lambda g: f"{len(g)} place names"),
+                           ("tagger", lambda t: f"{len(t.names)} known names; Arabic CRF, spaCy English, topics")):  # fmt: skip
         try:
             checks.append(Check(f"model: {name}", "ok", describe(getattr(res, name))))
         except Exception as exc:  # noqa: BLE001 - any failure to load is what doctor reports

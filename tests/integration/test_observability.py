@@ -79,7 +79,12 @@ def test_doctor_passes_a_sound_redis_and_fails_one_that_may_evict():
         sound = newsflow("doctor", env={"NEWSFLOW_REDIS_URL": server.url})
         assert sound.returncode == 0, sound.stderr
         report = sound.stderr.decode()
-        assert "AOF on" in report and "maxmemory-policy noeviction" in report and "model: language" in report
+        assert (
+            "AOF on" in report
+            and "maxmemory-policy noeviction" in report
+            and "model: language" in report
+            and "model: tagger" in report
+        )
         redis.Redis.from_url(server.url).config_set("maxmemory-policy", "allkeys-lru")
         evicting = newsflow("doctor", env={"NEWSFLOW_REDIS_URL": server.url})
         assert evicting.returncode == 1 and "may drop queued articles" in evicting.stderr.decode()
