@@ -57,7 +57,8 @@ def main() -> None:
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit(f"NewsFANE is not at {CORPUS}: this benchmark needs ../shared/data")
-    tagger = Tagger(Resources(Settings()).gazetteer)
+    res = Resources(Settings())
+    tagger = Tagger(res.gazetteer, res.names)
     names, gazetteer = tagger.names, tagger.gazetteer
     dev = sentences("dev")
     runs: dict[str, list] = {"tagger": [], "CRF only": [], "tables (baseline)": []}

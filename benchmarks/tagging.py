@@ -100,7 +100,8 @@ def main() -> None:
     corpus = {lang: articles(lang, args.articles) for lang in ("ar", "en")}
     before = rss_mb(os.getpid())
     started = time.perf_counter()
-    tagger = Tagger(Resources(Settings()).gazetteer, topic_threads=1).warm()
+    res = Resources(Settings())
+    tagger = Tagger(res.gazetteer, res.names, topic_threads=1).warm()
     load_s, loaded = time.perf_counter() - started, rss_mb(os.getpid())
     rows = []
     for lang, batch in corpus.items():

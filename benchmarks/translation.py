@@ -103,7 +103,8 @@ def stage_speed(app, client: redis.Redis, settings: Settings, batch: list[Articl
 def gloss_quality(arabic: list[str], english: list[str]) -> dict[str, float]:
     import sacrebleu
 
-    gloss = GlossBackend.load(Resources(Settings()).gazetteer)
+    res = Resources(Settings())
+    gloss = GlossBackend.load([res.names, res.gazetteer])
     started = time.perf_counter()
     out = gloss.translate(arabic, "ar", "en")
     seconds = time.perf_counter() - started

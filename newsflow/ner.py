@@ -47,7 +47,9 @@ def _frequency(word: str) -> int:
     return int(zipf_frequency(word, "ar"))
 
 
-def _lexical(word: str) -> tuple[list[str], str, str]:
+def _lexical(word: str) -> tuple[list[str], str, str, str]:
+    """The word's own features, its folded form, its clitic-free stem and its neighbour summary (shape, and for
+    Arabic the stem's frequency band: a rare word next to this one is often part of the same name)."""
     folded = matching_form(word).lower()
     clitic, stem = next(((p, folded[len(p) :]) for p in _PROCLITICS
                          if folded.startswith(p) and len(folded) - len(p) >= 2), ("", folded))  # fmt: skip
@@ -56,7 +58,7 @@ def _lexical(word: str) -> tuple[list[str], str, str]:
     found = [*frequency, f"w={folded}", f"sh={shape}", f"st={stem}", f"pre={clitic}", f"p2={stem[:2]}", f"p3={stem[:3]}",
              f"s1={folded[-1:]}", f"s2={folded[-2:]}", f"s3={folded[-3:]}", f"ss2={stem[-2:]}",
              f"len={min(len(stem), 8)}"]  # fmt: skip
-    return found, folded, stem
+    return found, folded, stem, f"{shape}{_frequency(stem) if shape == 'A' else ''}"
 
 
 def features(tokens: list[str], tables: list[str]) -> list[list[str]]:
@@ -64,7 +66,7 @@ def features(tokens: list[str], tables: list[str]) -> list[list[str]]:
     token (``B-person``, ``I-place``... or ``O``)."""
     info = [_lexical(t) for t in tokens]
     out = []
-    for i, (own, folded, _) in enumerate(info):
+    for i, (own, folded, _, _) in enumerate(info):
         after = tables[i + 1] if i + 1 < len(tokens) else "</S>"
         found = [*own, f"tab={tables[i]}", f"tab-1={tables[i - 1] if i else '<S>'}", f"tab+1={after}"]
         for d in (-2, -1, 1, 2):
@@ -72,7 +74,7 @@ def features(tokens: list[str], tables: list[str]) -> list[list[str]]:
             if 0 <= j < len(tokens):
                 found.append(f"w{d:+d}={info[j][1]}")
                 if d in (-1, 1):
-                    found += [f"st{d:+d}={info[j][2]}", f"sh{d:+d}={info[j][0][1][3:]}"]
+                    found += [f"st{d:+d}={info[j][2]}", f"nb{d:+d}={info[j][3]}"]
             else:
                 found.append(f"w{d:+d}={'<S>' if j < 0 else '</S>'}")
         if i > 0:

@@ -6,15 +6,16 @@ from functools import cached_property
 
 from newsflow.entities import Span, resolve, table_spans
 from newsflow.gazetteer import Gazetteer
-from newsflow.names import demonyms, known_names
+from newsflow.names import KnownEntity, demonyms
 from newsflow.ner import ArabicTagger, EnglishTagger
-from newsflow.phrases import Word, text_words
+from newsflow.phrases import PhraseTable, Word, text_words
 from newsflow.topics import TopicClassifier
 
 
 class Tagger:
-    def __init__(self, gazetteer: Gazetteer, max_chars: int = 20_000, topic_threads: int = 1) -> None:
-        self.gazetteer, self.names, self.demonyms = gazetteer, known_names(), demonyms()
+    def __init__(self, gazetteer: Gazetteer, names: PhraseTable[KnownEntity], max_chars: int = 20_000,
+                 topic_threads: int = 1) -> None:  # fmt: skip
+        self.gazetteer, self.names, self.demonyms = gazetteer, names, demonyms()
         self.max_chars = max_chars
         self.arabic = ArabicTagger(self.names, self.gazetteer)
         self.english = EnglishTagger()

@@ -21,7 +21,6 @@ import pycrfsuite  # noqa: E402
 
 from config import Settings  # noqa: E402
 from newsflow.entities import table_spans  # noqa: E402
-from newsflow.names import known_names  # noqa: E402
 from newsflow.ner import MODEL, features, table_tags  # noqa: E402
 from scripts.newsfane import sentences  # noqa: E402
 from workers.boot import Resources  # noqa: E402
@@ -40,7 +39,8 @@ def main() -> None:
     parser.add_argument("--c2", type=float, default=0.01)
     parser.add_argument("--iterations", type=int, default=200)
     args = parser.parse_args()
-    names, gazetteer = known_names(), Resources(Settings()).gazetteer
+    res = Resources(Settings())
+    names, gazetteer = res.names, res.gazetteer
     trainer = pycrfsuite.Trainer(verbose=False)
     for sentence in sentences("train", other="MISC"):
         text, spans = sentence.text, sentence.offsets()

@@ -23,19 +23,10 @@ def _texts(article: Article, limit: int) -> list[tuple[int | None, str]]:
     return [(None, "\n\n".join(article.body)[:limit]), *carried]
 
 
-def _leading(body: list[str], limit: int) -> list[str]:
-    kept, total = [], 0
-    for paragraph in body:
-        if total >= limit:
-            break
-        kept.append(paragraph[: limit - total])
-        total += len(paragraph) + 2
-    return kept
-
-
 def tag_article(article: Article, tagger: Tagger) -> Article:
     found, countries = [], Counter()
-    for part, text in _texts(article, tagger.max_chars):
+    texts = _texts(article, tagger.max_chars)
+    for part, text in texts:
         spans, nationalities = tagger.read(text, article.language)
         found += [(part, text, span) for span in spans]
         countries.update(span.country for span in spans if span.type == "place" and span.country)
@@ -47,7 +38,7 @@ def tag_article(article: Article, tagger: Tagger) -> Article:
         "entities": group(found),
         "countries": [code for code, _ in countries.most_common()],
         "topics": topics,
-        "keywords": keywords(_leading(article.body, tagger.max_chars), article.language, article.page_keywords),
+        "keywords": keywords(texts[0][1].split("\n\n"), article.language, article.page_keywords),
     })  # fmt: skip
 
 

@@ -21,6 +21,8 @@ from newsflow.errors import MissingInput, NewsflowError, PermanentError
 from newsflow.gazetteer import Gazetteer
 from newsflow.keys import Keys
 from newsflow.language import LanguageIdentifier
+from newsflow.names import KnownEntity, known_names
+from newsflow.phrases import PhraseTable
 from newsflow.translation.service import TranslationService
 
 if TYPE_CHECKING:
@@ -56,23 +58,26 @@ class Resources:
         return Gazetteer.from_packages(self.settings.min_place_population)
 
     @cached_property
+    def names(self) -> PhraseTable[KnownEntity]:
+        return known_names()
+
+    @cached_property
     def tagger(self) -> Tagger:
         from newsflow.tagging import Tagger
 
-        return Tagger(self.gazetteer, self.settings.tag_max_chars).warm()
+        return Tagger(self.gazetteer, self.names, self.settings.tag_max_chars).warm()
 
     @cached_property
     def translation(self) -> TranslationService:
         from newsflow.translation.backends import build_translators
         from newsflow.translation.memory import TranslationMemory
+        from workers.metrics import record_translation_batch
 
         settings = self.settings
         memory = None
         if settings.redis_url is not None and settings.translation_memory_ttl_s > 0:
             memory = TranslationMemory(self.redis, settings.key_prefix, settings.translation_memory_ttl_s)
-        from workers.metrics import record_translation_batch
-
-        translators = build_translators(settings, lambda: self.gazetteer, record_translation_batch)
+        translators = build_translators(settings, lambda: [self.names, self.gazetteer], record_translation_batch)
         return TranslationService(translators, memory)
 
     def warm(self, stages: list[Stage]) -> Resources:

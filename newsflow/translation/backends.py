@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from config import Settings
 from newsflow.errors import PermanentError
-from newsflow.gazetteer import Gazetteer
 from newsflow.models import installed
+from newsflow.phrases import PhraseTable
 from newsflow.translation import Translator
 from newsflow.translation.batching import Batcher
 
@@ -52,7 +52,7 @@ def _libretranslate(settings: Settings) -> Translator:
                                  settings.libretranslate_retries)  # fmt: skip
 
 
-def build_translators(settings: Settings, gazetteer: Callable[[], Gazetteer],
+def build_translators(settings: Settings, name_tables: Callable[[], list[PhraseTable]],
                       observe_batch: Callable[[int, int], None] | None = None) -> list[Translator]:  # fmt: skip
     """The backends in preference order; model backends behind one cross-article Batcher each."""
     from newsflow.translation.gloss import GlossBackend
@@ -60,7 +60,7 @@ def build_translators(settings: Settings, gazetteer: Callable[[], Gazetteer],
     translators: list[Translator] = []
     for name in settings.translate_backends:
         if name == "gloss":
-            translators.append(GlossBackend.load(gazetteer()))
+            translators.append(GlossBackend.load(name_tables()))
             continue
         backend = _ctranslate2(settings) if name == "ctranslate2" else _libretranslate(settings)
         if backend is not None:

@@ -15,8 +15,6 @@ import re
 from collections.abc import Iterator
 from importlib.resources import files
 
-from newsflow.gazetteer import Gazetteer
-from newsflow.names import known_names
 from newsflow.phrases import PhraseMatch, PhraseTable
 from newsflow.text import matching_form, strip_marks
 
@@ -84,8 +82,9 @@ class GlossBackend:
             self.folded.setdefault(matching_form(word), gloss)
 
     @classmethod
-    def load(cls, gazetteer: Gazetteer | None) -> GlossBackend:
-        return cls(read_lexicon(), [known_names(), *([gazetteer] if gazetteer else [])])
+    def load(cls, tables: list[PhraseTable]) -> GlossBackend:
+        """With the name tables the tag stage uses (known names first, then the gazetteer)."""
+        return cls(read_lexicon(), tables)
 
     def _names(self, text: str) -> list[PhraseMatch]:
         """Names in ``text``, the first table's where two overlap."""

@@ -96,10 +96,10 @@ def test_an_opus_mt_folder_installs_for_its_pair(tmp_path, model_folder):
 
 def test_configured_backends_put_models_behind_the_batcher_and_gloss_last(store):
     settings = Settings(models_dir=store, translate_backends="ctranslate2,gloss", translate_max_tokens=12)
-    translators = build_translators(settings, gazetteer=lambda: None)
+    translators = build_translators(settings, name_tables=lambda: [])
     assert [t.name for t in translators] == ["ctranslate2", "gloss"] and isinstance(translators[0], Batcher)
 
 
 def test_ctranslate2_alone_with_no_model_refuses_to_start(tmp_path):
     with pytest.raises(BackendConfigError, match="no translation model into en is installed"):
-        build_translators(Settings(models_dir=tmp_path, translate_backends="ctranslate2"), gazetteer=lambda: None)
+        build_translators(Settings(models_dir=tmp_path, translate_backends="ctranslate2"), name_tables=lambda: [])

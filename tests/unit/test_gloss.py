@@ -7,7 +7,7 @@ from newsflow.translation.gloss import MODEL, GlossBackend
 
 @pytest.fixture(scope="module")
 def gloss(resources):
-    return GlossBackend.load(resources.gazetteer)
+    return GlossBackend.load([resources.names, resources.gazetteer])
 
 
 @pytest.mark.parametrize(
