@@ -61,7 +61,9 @@ class Batcher:
         try:
             return request.done.result(timeout=self.timeout_s)
         except TimeoutError:  # the threads pool enforces no task time limit: this is the limit
-            raise TransientError(f"{self.name} did not translate the article within {self.timeout_s:.0f} s") from None
+            late = TransientError(f"{self.name} did not translate the article within {self.timeout_s:.0f} s")
+            self._fail({request}, late)  # its sentences still queued are not translated for nobody
+            raise late from None
 
     def _next_batch(self) -> list[tuple[_Request, int]]:
         with self._ready:
