@@ -91,7 +91,7 @@ class Batcher:
             for (req, i), text in zip(batch, out, strict=True):
                 req.results[i] = text
                 req.remaining -= 1
-                if req.remaining == 0:
+                if req.remaining == 0 and not req.done.done():  # done already: it timed out meanwhile
                     req.done.set_result(req.results)
 
     def _fail(self, requests: set[_Request], exc: Exception) -> None:
