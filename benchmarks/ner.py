@@ -58,7 +58,7 @@ def main() -> None:
     if not CORPUS.is_dir():
         sys.exit(f"NewsFANE is not at {CORPUS}: this benchmark needs ../shared/data")
     res = Resources(Settings())
-    tagger = Tagger(res.gazetteer, res.names)
+    tagger = Tagger(res.gazetteer, res.names, res.settings.models_dir)
     names, gazetteer = tagger.names, tagger.gazetteer
     dev = sentences("dev")
     runs: dict[str, list] = {"tagger": [], "CRF only": [], "tables (baseline)": []}

@@ -18,9 +18,9 @@ first and then taking turns on the same articles in ROUNDS chunks, so that noise
   in-process          the same stage functions (tasks/*.run, publish's Lua script) on the same articles in a
                       multiprocessing pool of the same size: no queue.
   no-op chain         benchmarks/noop_chain.py: the four hops with no work; the queue's own ceiling.
-Then: light load (the events-off deployment at a fixed 4 articles/s); bytes per hop (workers for one stage at
-a time; the messages waiting in the next queue are measured); with --memory-articles, a long events-off run
-whose worker memory is sampled every second.
+Then: light load (the events-off deployment at a fixed rate, a quarter of its saturated rate); bytes per hop
+(workers for one stage at a time; the messages waiting in the next queue are measured); with --memory-articles,
+a long events-off run whose worker memory is sampled every second.
 Stage latency is each task's own time (its provenance); queue wait is the time between one stage's end and the
 next one's start; end to end is from ingest (received_at) to the output stream entry's timestamp.
 CPU: worker main and pool processes (reaped children included) and redis-server, from /proc and INFO.
@@ -60,7 +60,8 @@ NTREX = ROOT.parent / "shared" / "data" / "translation" / "ntrex128-ar-en"
 RESULTS = ROOT / "benchmarks" / "results" / "pipeline.md"
 PROCESSES = 2
 WINDOW = 16
-LIGHT_RATE = 4.0
+LIGHT_SHARE = 0.25  # of the saturated rate
+LIGHT_ARTICLES = 120
 SIZES = {"3 KB": 3_000, "30 KB": 30_000}
 SETTINGS = {"max_queue_depth": 100_000}
 TICK = os.sysconf("SC_CLK_TCK")
@@ -463,7 +464,8 @@ def report(args, runs: dict[str, Result], hops: dict[str, tuple[float, float]], 
         "| measure | p50 | p95 | p99 |",
         "| --- | --- | --- | --- |",
     ]
-    for label, result in (("saturation", off), ("light load, 4 articles/s", runs["light load"])):
+    light_label = f"light load, {runs['light load'].rate:.1f} articles/s"
+    for label, result in (("saturation", off), (light_label, runs["light load"])):
         for key, values in latencies(result.records).items():
             lines.append(f"| {label}: {key} | {pct(values, 50):.1f} | {pct(values, 95):.1f} | {pct(values, 99):.1f} |")
     light = latencies(runs["light load"].records)
@@ -500,8 +502,8 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"record the result in {RESULTS.relative_to(ROOT)}")
     args = parser.parse_args()
     started = time.monotonic()
-    articles = corpus(args.articles + 200 + 40, args.seed)
-    warmup, light, articles = articles[:40], articles[40:240], articles[240:]
+    articles = corpus(args.articles + LIGHT_ARTICLES + 40, args.seed)
+    warmup, light, articles = articles[:40], articles[40 : 40 + LIGHT_ARTICLES], articles[40 + LIGHT_ARTICLES :]
     contenders = {
         "events off": Deployment("events off", {}),
         "events on": Deployment("events on", EVENTS_DEFAULT, events=True),
@@ -521,7 +523,7 @@ def main() -> None:
         light_run = Result("light load")
         light_run.add(
             len(light),
-            off.produce(light, rate=LIGHT_RATE),
+            off.produce(light, rate=off.result.rate * LIGHT_SHARE),
             published(off.client, off.settings.output_stream, len(light)),
         )
     finally:

@@ -89,11 +89,16 @@ class Settings(BaseSettings):
     max_memory_per_child_mb: int = Field(
         1024, ge=64, description="A pool process is replaced after a task that leaves it above this resident size."
     )
+    model_load_timeout_s: float = Field(
+        300, gt=0, description="How long a worker process may take to load its stage's models at start before it "
+        "counts as failed.",
+    )  # fmt: skip
 
     target_language: str = Field("en", pattern=r"^[a-z]{2,3}$", description="Language articles are translated into.")
     models_dir: Path = Field(
         Path("~/.local/share/newsflow/models"),
-        description="Where `newsflow models install` unpacks translation models (the image uses /opt/newsflow/models).",
+        description="Where `newsflow models install` unpacks translation models and the topic model is converted "
+        "(the image uses /opt/newsflow/models).",
     )
     translate_backends: Annotated[tuple[TranslateBackend, ...], NoDecode] = Field(
         ("ctranslate2", "gloss"),

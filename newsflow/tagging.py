@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 
 from newsflow.entities import Span, resolve, table_spans
 from newsflow.gazetteer import Gazetteer
@@ -13,21 +14,22 @@ from newsflow.topics import TopicClassifier
 
 
 class Tagger:
-    def __init__(self, gazetteer: Gazetteer, names: PhraseTable[KnownEntity], max_chars: int = 20_000,
-                 topic_threads: int = 1) -> None:  # fmt: skip
+    def __init__(self, gazetteer: Gazetteer, names: PhraseTable[KnownEntity], models_dir: Path,
+                 max_chars: int = 20_000, topic_threads: int = 1) -> None:  # fmt: skip
         self.gazetteer, self.names, self.demonyms = gazetteer, names, demonyms()
         self.max_chars = max_chars
         self.arabic = ArabicTagger(self.names, self.gazetteer)
         self.english = EnglishTagger()
-        self.topic_threads = topic_threads
+        self.models_dir, self.topic_threads = models_dir, topic_threads
 
     @cached_property
     def topics(self) -> TopicClassifier:
-        return TopicClassifier(self.topic_threads)
+        return TopicClassifier(self.models_dir, self.topic_threads)
 
     def warm(self) -> Tagger:
         """Load the models now (worker start), not with the first article."""
-        self.arabic.crf, self.english.nlp, self.topics  # noqa: B018
+        self.arabic.warm()
+        self.english.nlp, self.topics  # noqa: B018
         return self
 
     def read(self, text: str, language: str | None) -> tuple[list[Span], list[str]]:

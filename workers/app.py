@@ -65,6 +65,9 @@ def celery_config(settings: Settings) -> dict:
         # reloads the stage's models (about a second of CPU), so not often.
         "worker_max_tasks_per_child": settings.max_tasks_per_child,
         "worker_max_memory_per_child": settings.max_memory_per_child_mb * 1024,
+        # A pool process loads its stage's models before it reports itself up (seconds); at Celery's default of 4 s
+        # a process still loading is killed and replaced, again and again.
+        "worker_proc_alive_timeout": settings.model_load_timeout_s,
     }
 
 

