@@ -169,3 +169,15 @@ def test_models_install_several_packages_and_list_them_and_refuse_a_broken_one(t
     refused = subprocess.run([sys.executable, "-m", "workers.cli", "models", "install", str(broken)],
                              cwd=ROOT, env=env, capture_output=True, timeout=60)  # fmt: skip
     assert refused.returncode == 1 and b"missing model/model.bin" in refused.stderr
+
+
+def test_models_prepare_converts_the_topic_model_which_models_list_does_not_take_for_a_translation_model(tmp_path):
+    env = {**os.environ, "NEWSFLOW_MODELS_DIR": str(tmp_path)}
+    prepared = subprocess.run([sys.executable, "-m", "workers.cli", "models", "prepare"], cwd=ROOT, env=env,
+                              capture_output=True, timeout=300)  # fmt: skip
+    assert prepared.returncode == 0, prepared.stderr
+    folder = Path(prepared.stdout.decode().strip())
+    assert folder.parent == tmp_path and (folder / "model.bin").is_file()
+    listed = subprocess.run([sys.executable, "-m", "workers.cli", "models", "list"], cwd=ROOT, env=env,
+                            capture_output=True, timeout=60)  # fmt: skip
+    assert listed.stdout == b"" and b"no models in" in listed.stderr
