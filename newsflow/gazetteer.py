@@ -3,14 +3,12 @@ found in text by newsflow/phrases.py (matching forms, Arabic clitics, longest ma
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from newsflow.phrases import PhraseTable
-from newsflow.text import matching_form
+from newsflow.text import ARABIC_LETTER, matching_form
 
-_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _COUNTRY_LOCALES = ("en", "ar", "fr", "es", "de")
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})  # CLDR groupings and pseudo-regions
 MIN_ARABIC_CITY_POPULATION = 300_000
@@ -35,7 +33,7 @@ class Place:
 
 def _city_names(city: dict) -> Iterator[str]:
     for name in [city["name"], *city.get("alternatenames", ())]:
-        if not _ARABIC_LETTER.search(name):
+        if not ARABIC_LETTER.search(name):
             if name[:1].isupper():  # GeoNames' lower-case Latin alternates are romanisation codes, not names
                 yield matching_form(name)
         elif city["population"] >= MIN_ARABIC_CITY_POPULATION and matching_form(name) not in _ARABIC_NOT_PLACES:

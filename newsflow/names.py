@@ -10,14 +10,12 @@ and organisations (PyPI, npm and Debian were searched), so entities carry none y
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from importlib.resources import files
 
 from newsflow.phrases import PhraseTable
-from newsflow.text import matching_form
+from newsflow.text import ARABIC_LETTER, matching_form
 
-_ARABIC = re.compile("[\u0600-\u06ff]")
 _ARABIC_ENDINGS = ("", "ة", "ون", "ين", "ان", "تان", "تين", "ات")
 
 
@@ -46,7 +44,7 @@ def demonyms() -> PhraseTable[str]:
     table: dict[str, str] = {}
     for country, forms in _rows("demonyms.tsv"):
         for form in forms.split("|"):
-            if _ARABIC.search(form):
+            if ARABIC_LETTER.search(form):
                 for ending in _ARABIC_ENDINGS:
                     word = matching_form(form + ending)
                     table.setdefault(word, country)

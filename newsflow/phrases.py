@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from newsflow.text import matching_form
+from newsflow.text import ARABIC_LETTER, matching_form
 
 T = TypeVar("T")
-_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _WORD = re.compile(r"\w+")
 _CLITICS = ("وبال", "وال", "فال", "بال", "كال", "ولل", "لل", "وب", "ول", "وك", "فب", "فل", "و", "ف", "ب", "ل", "ك")
 MAX_WORDS = 4
@@ -40,7 +39,7 @@ class PhraseMatch(Generic[T]):
 def clitic_variants(word: str) -> Iterator[str]:
     """``word`` (in matching form), then what is left of it after each Arabic proclitic it may carry."""
     yield word
-    if _ARABIC_LETTER.match(word):
+    if ARABIC_LETTER.match(word):
         for prefix in _CLITICS:
             rest = word[len(prefix) :]
             if word.startswith(prefix) and len(rest) >= MIN_NAME_CHARS:

@@ -20,7 +20,7 @@ from newsflow.errors import InvalidSubmission
 _INVISIBLE = re.compile("[\u0640\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 _INLINE_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
-_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _FOLD = str.maketrans(
     {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ک": "ك", "ی": "ي"}
     | {chr(0x0660 + d): str(d) for d in range(10)}
@@ -44,7 +44,7 @@ def matching_form(text: str) -> str:
 def strip_marks(text: str) -> str:
     """Without Arabic diacritics, tatweel and invisible characters; letters as written."""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
-    return _ARABIC_MARKS.sub("", text) if _ARABIC_LETTER.search(text) else text
+    return _ARABIC_MARKS.sub("", text) if ARABIC_LETTER.search(text) else text
 
 
 def decode_bytes(data: bytes, origin: str) -> str:

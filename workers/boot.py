@@ -17,6 +17,7 @@ import redis
 from celery.signals import worker_process_init
 
 from config import Settings, Stage, get_settings
+from newsflow.embedding import converted
 from newsflow.errors import MissingInput, NewsflowError, PermanentError
 from newsflow.gazetteer import Gazetteer
 from newsflow.keys import Keys
@@ -121,7 +122,9 @@ def preload(settings: Settings, stages: list[Stage], in_this_process: bool) -> N
     if in_this_process:
         _process = (os.getpid(), Resources(settings).warm(stages))
         return
-    if "translate" not in stages:  # the only stage whose loading depends on what is installed or configured
+    if "tag" in stages:  # its pool processes load the topic model: convert it once, here, or say why it cannot be
+        converted(settings.models_dir)
+    if "translate" not in stages:  # the other stage whose loading depends on what is installed or configured
         return
     receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
     child = multiprocessing.get_context("fork").Process(target=_trial_load, args=(settings, ["translate"], send))

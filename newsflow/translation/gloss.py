@@ -16,11 +16,10 @@ from collections.abc import Iterator
 from importlib.resources import files
 
 from newsflow.phrases import PhraseMatch, PhraseTable
-from newsflow.text import matching_form, strip_marks
+from newsflow.text import ARABIC_LETTER, matching_form, strip_marks
 
 MODEL = "buckwalter-1.0-gloss-1"
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_ARABIC = re.compile("[\u0600-\u06ff]")
 _PUNCTUATION = str.maketrans({"،": ",", "؛": ";", "؟": "?", "«": '"', "»": '"', "٪": "%"})
 # Proclitics, longest first, with their English; ال after a preposition is "the".
 _PROCLITICS = (
@@ -130,7 +129,7 @@ class GlossBackend:
     def _word(self, token: str) -> str:
         if not token[0].isalnum():
             return token.translate(_PUNCTUATION)
-        if not _ARABIC.search(token):
+        if not ARABIC_LETTER.search(token):
             return matching_form(token)  # digits as ASCII
         word = strip_marks(token)
         found = _FUNCTION_WORDS_AFTER_AND.get(word[1:]) if word[:1] in "وف" else None

@@ -83,6 +83,15 @@ def test_worker_without_redis_says_so():
     assert done.returncode == 3 and "NEWSFLOW_REDIS_URL is not set" in done.stderr.decode()
 
 
+def test_a_tag_worker_that_cannot_write_the_topic_model_stops_at_start_up_with_the_reason(redis_server, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    env = {**os.environ, "NEWSFLOW_REDIS_URL": redis_server.url, "NEWSFLOW_MODELS_DIR": str(tmp_path / "a-file" / "m")}
+    done = subprocess.run([sys.executable, "-m", "workers.cli", "worker", "--stages", "tag"], cwd=ROOT, env=env,
+                          capture_output=True, timeout=120, stdin=subprocess.DEVNULL)  # fmt: skip
+    assert done.returncode == 2, done.stderr.decode()
+    assert "cannot convert the topic model into" in done.stderr.decode()
+
+
 @pytest.mark.usefixtures("workers")
 def test_submit_tail_and_dlq_against_a_running_deployment(redis_server, tmp_path):
     article = tmp_path / "story.json"

