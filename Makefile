@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format schemas golden bench-extraction bench-translation bench-ner bench-tagging worker clean openapi
+.PHONY: run test lint format schemas golden bench-extraction bench-translation bench-ner bench-tagging bench-spacy-builds worker clean openapi
 
 $(STAMP): pyproject.toml constraints.txt requirements/models.txt
 	@$(PYTHON) -c 'import sys; sys.exit("newsflow needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -45,6 +45,9 @@ bench-ner: $(STAMP)  ## the Arabic tagger on NewsFANE dev, with a gazetteer-only
 
 bench-tagging: $(STAMP)  ## the tag stage's CPU per article and a tag worker's memory (needs ../shared/data)
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/tagging.py --write
+
+bench-spacy-builds: $(STAMP)  ## English NER under the pinned spaCy/thinc/blis and newer builds (installs them; needs ../shared/data)
+	$(BIN)/python benchmarks/spacy_builds.py --write
 
 worker: $(STAMP)  ## workers for every stage against NEWSFLOW_REDIS_URL
 	$(BIN)/newsflow worker --stages all

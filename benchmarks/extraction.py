@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import platform
 import sys
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ import trafilatura
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import describe  # noqa: E402
 from config import Settings  # noqa: E402
 from newsflow.errors import NewsflowError  # noqa: E402
 from newsflow.language import LanguageIdentifier  # noqa: E402
@@ -154,8 +154,8 @@ def report(tallies: dict[str, Tally], accuracy: dict[str, dict[str, float]], pag
     speed = tallies["baseline"].seconds / tallies["newsflow"].seconds
     lines = [
         f"Command: `{command}`  ",
-        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {platform.machine()}, {_cpu()}, Python "
-        f"{platform.python_version()}, trafilatura {trafilatura.__version__}; {pages} pages.",
+        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {describe()}, trafilatura "
+        f"{trafilatura.__version__}; {pages} pages.",
         "",
         "| system | precision | recall | accuracy | F1 | pages skipped | seconds | pages/s | title acc. | date acc. |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -175,14 +175,6 @@ def report(tallies: dict[str, Tally], accuracy: dict[str, dict[str, float]], pag
         f"({speed:.2f})",
     ]
     return "\n".join(lines)
-
-
-def _cpu() -> str:
-    try:
-        model = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
-        return f"{model.split(':', 1)[1].strip()} ({len(__import__('os').sched_getaffinity(0))} cores)"
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def main() -> None:

