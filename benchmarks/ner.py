@@ -16,7 +16,6 @@ the taggers run on that text and their spans are compared with gold as (start, e
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import describe  # noqa: E402
 from config import Settings  # noqa: E402
 from newsflow.entities import table_spans  # noqa: E402
 from newsflow.tagging import Tagger  # noqa: E402
@@ -73,8 +73,8 @@ def main() -> None:
     lines = [
         "# Arabic NER on NewsFANE Gold (dev)",
         "",
-        f"Command: `.venv/bin/python benchmarks/ner.py --write` ({datetime.now(UTC):%Y-%m-%d}, "
-        f"{platform.machine()}, Python {platform.python_version()}). {len(dev)} sentences, {words} words; "
+        f"Command: `.venv/bin/python benchmarks/ner.py --write` ({datetime.now(UTC):%Y-%m-%d}, {describe()}). "
+        f"{len(dev)} sentences, {words} words; "
         "exact character spans; method in the module docstring.",
         "",
         "| tagger | micro P | micro R | micro F1 | person F1 | organisation F1 | place F1 |",

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import platform
 import random
 import statistics
 import sys
@@ -47,6 +46,7 @@ from pydantic import SecretStr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import describe  # noqa: E402
 from config import STAGES, Settings  # noqa: E402
 from newsflow.ids import article_id  # noqa: E402
 from newsflow.schema import Article, IngestedArticle, RawArticle  # noqa: E402
@@ -438,8 +438,7 @@ def report(args, runs: dict[str, Result], hops: dict[str, tuple[float, float]], 
     off, inproc, noop = runs["events off"], runs["in-process"], runs["no-op chain"]
     lines = [
         f"Command: `python benchmarks/pipeline.py {' '.join(sys.argv[1:])}`  ",
-        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}; {PROCESSES} pool processes; "
+        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {describe()}; {PROCESSES} pool processes; "
         f"{args.articles} articles per run; {wall_s:.0f} s in all.",
         "",
         "## Throughput",

@@ -22,8 +22,6 @@ one document is one article). chrF/BLEU: sacrebleu, gloss output against the Eng
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -37,6 +35,7 @@ from pydantic import SecretStr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import describe  # noqa: E402
 from config import Settings  # noqa: E402
 from newsflow.models import install, installed  # noqa: E402
 from newsflow.schema import Article  # noqa: E402
@@ -181,8 +180,7 @@ def render(args, raw, tokens_in, quality, cold, warm, pairs, n_articles, n_sente
         "# Translation benchmark",
         "",
         f"Command: `.venv/bin/python benchmarks/translation.py --device {args.device} --rounds {args.rounds}"
-        f" --write` ({datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}). Method: see the module docstring.",
+        f" --write` ({datetime.now(UTC):%Y-%m-%d}, {describe()}). Method: see the module docstring.",
         "",
         f"## CTranslate2, Marian-base-sized model, {args.device}, greedy, {THREADS} threads",
         "",

