@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format schemas golden bench-extraction bench-translation bench-ner bench-tagging bench-spacy-builds worker clean openapi
+.PHONY: run test lint format schemas golden bench-extraction bench-translation bench-ner bench-tagging bench-tokenizer bench-spacy-builds worker clean openapi
 
 $(STAMP): pyproject.toml constraints.txt requirements/models.txt
 	@$(PYTHON) -c 'import sys; sys.exit("newsflow needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -20,9 +20,10 @@ run: $(STAMP)  ## the main job on the project's examples, with a private Redis
 test: $(STAMP)  ## unit and integration tests (starts its own redis-server and Celery workers)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff (style) and mypy (types, with the pydantic plugin)
 	$(BIN)/pip install --quiet -c constraints.txt ruff
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
@@ -46,6 +47,9 @@ bench-ner: $(STAMP)  ## the Arabic tagger on NewsFANE dev, with a gazetteer-only
 bench-tagging: $(STAMP)  ## the tag stage's CPU per article and a tag worker's memory (needs ../shared/data)
 	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/tagging.py --write
 
+bench-tokenizer: $(STAMP)  ## the e5 tokenizer: the Python port against SentencePiece, ids and speed (needs ../shared/data)
+	$(BIN)/python benchmarks/tokenizer.py --write
+
 bench-spacy-builds: $(STAMP)  ## English NER under the pinned spaCy/thinc/blis and newer builds (installs them; needs ../shared/data)
 	$(BIN)/python benchmarks/spacy_builds.py --write
 
@@ -56,6 +60,6 @@ clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
 
 openapi: $(STAMP)  ## rewrite docs/openapi.json from the gateway (a test fails when it is stale)
-	NEWSFLOW_REDIS_URL=redis://127.0.0.1:1/0 NEWSFLOW_GATEWAY_TOKEN=unused $(BIN)/python -c 'import sys, orjson; \
-	from workers.api import create_api; \
-	sys.stdout.buffer.write(orjson.dumps(create_api().openapi(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")' > docs/openapi.json
+	$(BIN)/python -c 'import sys, orjson; from config import Settings; from workers.api.app import create_api; \
+	document = create_api(Settings(gateway_token="unused")).openapi(); \
+	sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")' > docs/openapi.json

@@ -9,7 +9,7 @@ counts such pages as all-negative instead. Both systems see the same decoded HTM
 (baseline, then newsflow, page by page) in one process, so machine noise hits both alike.
 
 baseline: ``trafilatura.extract(html)`` with default settings (its throughput row).
-newsflow: the extract stage function itself (tasks/extract.py), metadata and language profile included; its
+newsflow: the extract stage function itself (newsflow/extraction/stage.py), metadata and language profile included; its
           text is the body paragraphs joined by newlines.
 Title and date accuracy: exact match (whitespace-normalised title; ISO day) against the corpus's gold metadata;
 the baseline's come from ``trafilatura.bare_extraction(html, with_metadata=True)``, untimed.
@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.machine import describe  # noqa: E402
 from config import Settings  # noqa: E402
 from newsflow.errors import NewsflowError  # noqa: E402
+from newsflow.extraction.stage import Limits, extract_article  # noqa: E402
 from newsflow.language import LanguageIdentifier  # noqa: E402
 from newsflow.schema import IngestedArticle  # noqa: E402
 from newsflow.text import decode_bytes  # noqa: E402
-from tasks.extract import Limits, extract_article  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "data" / "extraction" / "trafilatura-eval"
 RESULTS = ROOT / "benchmarks" / "results" / "extraction.md"
@@ -46,7 +46,7 @@ TARGET_SPEED = 0.8
 NOTES = """
 Notes:
 - The gain over the baseline comes from three places: comments off (trafilatura's default includes them),
-  the multilingual furniture lexicon (newsflow/furniture_markers.py) applied to trafilatura's lines, and nothing
+  the multilingual furniture lexicon (newsflow/extraction/furniture_markers.py) applied to trafilatura's lines, and nothing
   else in the body text. The lexicon is generic news-site vocabulary ("read also", "related articles", "share",
   "advertisement", copyright lines...) in Arabic, English, German, French, Spanish, Polish, Italian and
   Portuguese, but its phrases were chosen while reading this corpus's leaks: treat the F1 as a development

@@ -7,7 +7,7 @@ rolled up as ../shared/data/ner/newsfane/SOURCE.md says; other types left out of
 the corpus is clitic-segmented (و ب ل ... and pronoun suffixes split off); newsflow tags raw text, so each sentence
 is glued back into words (scripts/newsfane.py) and gold entities cover whole words of the text " ".join(words);
 the taggers run on that text and their spans are compared with gold as (start, end, class).
-  tagger     what the tag stage runs (newsflow.tagging.Tagger.spans): the CRF, which reads the name tables, its
+  tagger     what the tag stage runs (newsflow.tagging.tagger.Tagger.spans): the CRF, which reads the name tables, its
              spans linked to them, plus known people and organisations it missed
   CRF only   the model's own spans, no table spans added
   tables     the gazetteer-only baseline: known names and gazetteer spans only
@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import describe  # noqa: E402
 from config import Settings  # noqa: E402
-from newsflow.entities import table_spans  # noqa: E402
-from newsflow.tagging import Tagger  # noqa: E402
+from newsflow.resources import Resources  # noqa: E402
+from newsflow.tagging.entities import table_spans  # noqa: E402
+from newsflow.tagging.tagger import Tagger  # noqa: E402
 from scripts.newsfane import CORPUS, sentences  # noqa: E402
-from workers.boot import Resources  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "ner.md"
 CLASSES = {"person": "PER", "organisation": "ORG", "place": "LOC"}

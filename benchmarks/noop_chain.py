@@ -13,13 +13,15 @@ from functools import cache
 import redis
 from celery import Celery
 
-from config import STAGES, get_settings
+from config import get_settings
+from newsflow.stages import PIPELINE
 from newsflow.wire import dumps
-from workers.app import TASK_NAMES, celery_config, next_stage
+from workers.runtime.app import celery_config
 
+# This module is the benchmark worker's entry point (`celery -A`): it builds its app on import, on purpose.
 settings = get_settings()
 app = Celery("noop-chain", set_as_current=True)
-app.config_from_object({**celery_config(settings), "worker_consumer": "celery.worker.consumer:Consumer"})
+app.config_from_object({**celery_config(settings, PIPELINE), "worker_consumer": "celery.worker.consumer:Consumer"})
 
 
 @cache
@@ -28,15 +30,15 @@ def _client() -> redis.Redis:
 
 
 def _stage(stage: str) -> None:
-    following = next_stage(stage)
+    following = PIPELINE.after(stage)
 
-    @app.task(name=TASK_NAMES[stage], bind=True)
+    @app.task(name=PIPELINE[stage].task_name, bind=True)
     def run(self, message: dict) -> None:
         if following:
-            self.app.send_task(TASK_NAMES[following], args=(message,))
+            self.app.send_task(following.task_name, args=(message,))
         else:
             _client().xadd(settings.output_stream, {"id": message["id"], "record": dumps(message)})
 
 
-for _name in STAGES:
+for _name in PIPELINE.names:
     _stage(_name)

@@ -15,7 +15,7 @@ first and then taking turns on the same articles in ROUNDS chunks, so that noise
   events on           the same with task events from workers and task-sent events from producers (the setup
                       Flower's documentation asks for), and a Flower-like receiver consuming every event.
   events tuned        the same with newsflow's NEWSFLOW_TASK_EVENTS: worker events only.
-  in-process          the same stage functions (tasks/*.run, publish's Lua script) on the same articles in a
+  in-process          the same stage functions (newsflow/stages.py, publish's Lua script) on the same articles in a
                       multiprocessing pool of the same size: no queue.
   no-op chain         benchmarks/noop_chain.py: the four hops with no work; the queue's own ceiling.
 Then: light load (the events-off deployment at a fixed rate, a quarter of its saturated rate); bytes per hop
@@ -47,14 +47,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import describe  # noqa: E402
-from config import STAGES, Settings  # noqa: E402
+from config import Settings  # noqa: E402
 from newsflow.ids import article_id  # noqa: E402
-from newsflow.schema import Article, IngestedArticle, RawArticle  # noqa: E402
+from newsflow.resources import Resources  # noqa: E402
+from newsflow.schema import IngestedArticle, RawArticle  # noqa: E402
+from newsflow.stages import PIPELINE  # noqa: E402
+from newsflow.state.ingest import Ingest  # noqa: E402
+from newsflow.state.keys import Keys  # noqa: E402
 from newsflow.wire import dumps, loads  # noqa: E402
-from workers.app import create_app  # noqa: E402
-from workers.boot import Resources  # noqa: E402
-from workers.embedded import LocalWorkers, PrivateRedis  # noqa: E402
-from workers.gateway import Gateway  # noqa: E402
+from workers.dev.embedded import LocalWorkers, PrivateRedis  # noqa: E402
+from workers.runtime.app import create_app, create_ingest  # noqa: E402
+
+STAGES = PIPELINE.names
 
 NTREX = ROOT.parent / "shared" / "data" / "translation" / "ntrex128-ar-en"
 RESULTS = ROOT / "benchmarks" / "results" / "pipeline.md"
@@ -221,9 +225,7 @@ def env_for(settings: dict) -> dict[str, str]:
     return {f"NEWSFLOW_{k.upper()}": str(v).lower() if isinstance(v, bool) else str(v) for k, v in settings.items()}
 
 
-def produce(
-    gateway: Gateway, client: redis.Redis, stream: str, articles: list[RawArticle], rate: float | None
-) -> float:
+def produce(gateway: Ingest, client: redis.Redis, stream: str, articles: list[RawArticle], rate: float | None) -> float:
     """Submit every article (closed loop, or at a fixed rate); wait until all are published. Returns seconds from
     the first submission to the last output entry."""
     base, started = client.xlen(stream), time.time()
@@ -261,7 +263,7 @@ class Deployment:
         self.server = PrivateRedis().start()
         self.settings = Settings(redis_url=SecretStr(self.server.url), **SETTINGS)
         self.client, app = redis.Redis.from_url(self.server.url), create_app(self.settings)
-        self.gateway = Gateway(app, self.client, self.settings)
+        self.gateway = create_ingest(self.settings, self.client)
         env = {**self.settings_env, "PYTHONPATH": str(ROOT)}
         self.workers = self.workers_class(self.server.url, concurrency=PROCESSES, name="bench", env=env).start()
         self.produce(warmup)  # pool processes up, models loaded
@@ -296,7 +298,7 @@ class Deployment:
 
 class NoopChainWorkers(LocalWorkers):
     def command(self) -> list[str]:
-        queues = ",".join(Settings().queue(stage) for stage in STAGES)
+        queues = ",".join(Keys.from_settings(Settings()).queue(stage) for stage in STAGES)
         return [sys.executable, "-m", "celery", "-A", "benchmarks.noop_chain", "worker", "-Q", queues,
                 "-c", str(self.concurrency), "-n", f"{self.name}@%h", "-l", "WARNING", "--prefetch-multiplier", "1"]  # fmt: skip
 
@@ -305,24 +307,22 @@ class NoopChain(Deployment):
     workers_class = NoopChainWorkers
 
 
-_resources: Resources | None = None
+_loaded: dict[str, object] = {}
 
 
 def _inprocess_init(url: str) -> None:
-    global _resources
-    _resources = Resources(Settings(redis_url=SecretStr(url), **SETTINGS)).warm(list(STAGES))
+    resources = Resources(Settings(redis_url=SecretStr(url), **SETTINGS))
+    _loaded.update({stage.name: stage.load(resources) for stage in PIPELINE})
 
 
 def _inprocess_one(raw: RawArticle) -> None:
-    import tasks.extract
-    import tasks.tag
-    import tasks.translate
-    from tasks.publish import Publisher
-
-    record = IngestedArticle.from_raw(raw, article_id(raw)).model_dump(mode="json")
-    for run in (tasks.extract.run, tasks.translate.run, tasks.tag.run):
-        record = run(record, _resources)
-    Publisher(_resources.redis, _resources.settings).publish(Article.model_validate(record))
+    """Each stage's function on the record as the previous one wrote it (decoded again, as a worker does), then the
+    last stage's sink."""
+    message = IngestedArticle.from_raw(raw, article_id(raw)).model_dump(mode="json")
+    for stage in PIPELINE:
+        article = stage.apply(stage.reads.model_validate(message), _loaded[stage.name])
+        message = article.model_dump(mode="json")
+    PIPELINE.stages[-1].emit(article, _loaded[PIPELINE.stages[-1].name])
 
 
 class InProcess:
@@ -362,18 +362,19 @@ def bytes_per_hop(articles: list[RawArticle]) -> dict[str, tuple[float, float]]:
     with PrivateRedis() as server:
         settings = Settings(redis_url=SecretStr(server.url), **SETTINGS)
         client = redis.Redis.from_url(server.url)
-        gateway = Gateway(create_app(settings), client, settings)
+        gateway = create_ingest(settings, client)
         for raw in articles:
             gateway.submit(raw)
         records = [IngestedArticle.from_raw(raw, article_id(raw)).model_dump(mode="json") for raw in articles]
-        hops["ingest → extract"] = (queue_message_bytes(client, settings.queue("extract"), len(articles)),
+        keys = Keys.from_settings(settings)
+        hops["ingest → extract"] = (queue_message_bytes(client, keys.queue("extract"), len(articles)),
                                     statistics.mean(len(dumps(r)) for r in records))  # fmt: skip
         for stage, following in zip(STAGES, STAGES[1:], strict=False):
             with LocalWorkers(
                 server.url, concurrency=PROCESSES, name=f"hop-{stage}", env=env_for(SETTINGS), stages=stage
             ):
-                size = queue_message_bytes(client, settings.queue(following), len(articles))
-            bodies = [loads(m) for m in client.lrange(settings.queue(following), 0, -1)]
+                size = queue_message_bytes(client, keys.queue(following), len(articles))
+            bodies = [loads(m) for m in client.lrange(keys.queue(following), 0, -1)]
             hops[f"{stage} → {following}"] = (size, statistics.mean(len(_payload(b)) for b in bodies))
         with LocalWorkers(
             server.url, concurrency=PROCESSES, name="hop-publish", env=env_for(SETTINGS), stages="publish"

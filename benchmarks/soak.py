@@ -32,10 +32,10 @@ sys.path.insert(0, str(ROOT))
 from config import Settings  # noqa: E402
 from newsflow.errors import QueueFull  # noqa: E402
 from newsflow.schema import RawArticle  # noqa: E402
+from newsflow.state.ingest import Ingest  # noqa: E402
 from newsflow.wire import loads  # noqa: E402
-from workers.app import create_app  # noqa: E402
-from workers.embedded import LocalWorkers, PrivateRedis  # noqa: E402
-from workers.gateway import Gateway  # noqa: E402
+from workers.dev.embedded import LocalWorkers, PrivateRedis  # noqa: E402
+from workers.runtime.app import create_ingest  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "soak.md"
 SETTINGS = {
@@ -83,7 +83,7 @@ class Chaos:
         self.events[action] += 1
 
 
-def submit(gateway: Gateway, raw: RawArticle) -> str | None:
+def submit(gateway: Ingest, raw: RawArticle) -> str | None:
     """Submit, waiting out back-pressure and Redis restarts as a producer should."""
     for _ in range(600):
         try:
@@ -113,7 +113,7 @@ def run(count: int, chaos_every_s: float, seed: int) -> tuple[dict[str, int], Co
     with PrivateRedis(appendonly=True) as server:
         settings = Settings(redis_url=SecretStr(server.url), **SETTINGS)
         client = redis.Redis.from_url(server.url)
-        gateway = Gateway(create_app(settings), client, settings)
+        gateway = create_ingest(settings, client)
         workers = [LocalWorkers(server.url, concurrency=2, name=f"soak{i}", env=env).start() for i in range(2)]
         chaos, accepted, started = Chaos(server, workers, env, rng), set(), time.monotonic()
         next_strike = started + chaos_every_s

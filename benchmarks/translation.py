@@ -38,15 +38,16 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.machine import describe  # noqa: E402
 from config import Settings  # noqa: E402
 from newsflow.models import install, installed  # noqa: E402
+from newsflow.resources import Resources  # noqa: E402
 from newsflow.schema import Article  # noqa: E402
+from newsflow.state.keys import Keys  # noqa: E402
 from newsflow.translation.ct2 import CTranslate2Backend, Decoding  # noqa: E402
 from newsflow.translation.gloss import GlossBackend  # noqa: E402
 from newsflow.translation.memory import TranslationMemory  # noqa: E402
 from newsflow.translation.service import TranslationService  # noqa: E402
 from tests.modelkit import Shape, argos_package, build_model  # noqa: E402
-from workers.app import create_app, pipeline  # noqa: E402
-from workers.boot import Resources  # noqa: E402
-from workers.embedded import LocalWorkers, PrivateRedis  # noqa: E402
+from workers.dev.embedded import LocalWorkers, PrivateRedis  # noqa: E402
+from workers.runtime.app import create_app, dispatcher  # noqa: E402
 
 NTREX = ROOT.parent / "shared" / "data" / "translation" / "ntrex128-ar-en"
 RESULTS = ROOT / "benchmarks" / "results" / "translation.md"
@@ -87,10 +88,10 @@ def raw_speed(backend: CTranslate2Backend, sentences: list[str], batch: int) -> 
 def stage_speed(app, client: redis.Redis, settings: Settings, batch: list[Article], tag: str) -> float:
     """Sentences/s from queueing ``batch`` (under fresh ids: publish writes an id once) to its last record."""
     client.delete(settings.output_stream)
-    started = time.perf_counter()
+    dispatch, started = dispatcher(app), time.perf_counter()
     for article in batch:
         message = {**article.model_dump(mode="json"), "id": f"{article.id}-{tag}"}
-        pipeline(app, message, start="translate").apply_async()
+        dispatch("translate", message)
     while client.xlen(settings.output_stream) < len(batch):
         if client.xlen(settings.dead_letter_stream):
             sys.exit(f"an article was dead-lettered: {client.xrange(settings.dead_letter_stream)[0]}")
@@ -139,7 +140,7 @@ def main() -> None:
 
     with PrivateRedis() as server:
         client = redis.Redis.from_url(server.url)
-        memory = TranslationService([backend], TranslationMemory(client, "bench", 3600))
+        memory = TranslationService([backend], TranslationMemory(client, Keys("bench", "", ""), 3600))
         started = time.perf_counter()
         memory.translate(sample, "ar", "en")
         cold = len(sample) / (time.perf_counter() - started)

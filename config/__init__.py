@@ -1,5 +1,5 @@
 """Settings for newsflow: one typed object, read once per process."""
 
-from config.settings import STAGES, Settings, Stage, get_settings
+from config.settings import Settings, get_settings
 
-__all__ = ["STAGES", "Settings", "Stage", "get_settings"]
+__all__ = ["Settings", "get_settings"]

@@ -20,9 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-Stage = Literal["extract", "translate", "tag", "publish"]
 TranslateBackend = Literal["ctranslate2", "libretranslate", "gloss"]
-STAGES: tuple[Stage, ...] = ("extract", "translate", "tag", "publish")
 
 
 class Settings(BaseSettings):
@@ -40,6 +38,12 @@ class Settings(BaseSettings):
         14 * 86400, ge=3600, description="How long a dead letter's input is kept for replay."
     )
     pipeline_version: str = Field("1", description="Publish is idempotent per (article id, pipeline version).")
+    pipeline: str = Field(
+        "newsflow.stages:PIPELINE",
+        pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
+        description="The stages, as `module:attribute` naming a newsflow.stages.Pipeline; a deployment's own "
+        "stage goes in a pipeline of its own (README: Adding a stage). Every worker, gateway and CLI reads the same.",
+    )
     published_marker_ttl_s: int = Field(
         30 * 86400, ge=3600, description="How long publish remembers an (id, version) it wrote."
     )
@@ -209,9 +213,6 @@ class Settings(BaseSettings):
                 raise FileNotFoundError(f"NEWSFLOW_CONFIG names {path}, which is not a file")
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
-
-    def queue(self, stage: Stage) -> str:
-        return f"{self.key_prefix}.{stage}"
 
 
 @lru_cache(maxsize=1)

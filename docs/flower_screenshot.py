@@ -24,11 +24,11 @@ from pydantic import SecretStr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from config import STAGES, Settings  # noqa: E402
-from workers.app import create_app  # noqa: E402
-from workers.embedded import LocalWorkers, PrivateRedis, _spawn, _stop, free_port  # noqa: E402
-from workers.gateway import Gateway  # noqa: E402
-from workers.inputs import read_inputs  # noqa: E402
+from config import Settings  # noqa: E402
+from newsflow.stages import PIPELINE  # noqa: E402
+from workers.cli.files import read_inputs  # noqa: E402
+from workers.dev.embedded import LocalWorkers, PrivateRedis, _spawn, _stop, free_port  # noqa: E402
+from workers.runtime.app import create_ingest  # noqa: E402
 
 
 def main() -> None:
@@ -37,16 +37,15 @@ def main() -> None:
     with ExitStack() as stack:
         server = stack.enter_context(PrivateRedis())
         env = {"NEWSFLOW_TASK_EVENTS": "true"}
-        for stage in STAGES:
+        for stage in PIPELINE.names:
             stack.enter_context(LocalWorkers(server.url, concurrency=1, name=stage, env=env, stages=stage))
-        flower = _spawn([str(Path(sys.executable).with_name("celery")), "--app", "workers.app", "flower",
-                         f"--port={port}", "--address=127.0.0.1"], env={**os.environ, "NEWSFLOW_REDIS_URL": server.url, "FLOWER_UNAUTHENTICATED_API": "true"},
+        flower = _spawn([str(Path(sys.executable).with_name("newsflow")), "flower", f"--port={port}", "--address=127.0.0.1"], env={**os.environ, "NEWSFLOW_REDIS_URL": server.url, "FLOWER_UNAUTHENTICATED_API": "true"},
                         cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
         stack.callback(_stop, flower, 10)
         settings = Settings(redis_url=SecretStr(server.url))
         client = redis.Redis.from_url(server.url)
         time.sleep(15)  # workers up and seen by Flower
-        gateway = Gateway(create_app(settings), client, settings)
+        gateway = create_ingest(settings, client)
         accepted = [gateway.submit(item.raw).id for item in read_inputs([ROOT / "examples"]) if item.raw]
         deadline = time.monotonic() + 60
         while client.xlen(settings.output_stream) < len(accepted) and time.monotonic() < deadline:

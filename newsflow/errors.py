@@ -1,6 +1,8 @@
 """The one error tree. Retry policy names only these types.
 
     NewsflowError
+    ├── NotConfigured              a setting the command or service needs is missing
+    ├── NotFound                   no such dead letter, article or input (a CLI or API lookup)
     ├── InvalidSubmission          rejected at the ingest boundary, never queued
     │   └── BodyTooLarge
     ├── QueueFull                  ingest's back-pressure: nothing was queued, try later
@@ -10,7 +12,7 @@
         ├── InputTooLarge
         └── MissingInput
 
-Third-party exceptions are mapped onto these at the task adapter boundary (workers/stagetask.py).
+Third-party exceptions are mapped onto these at the task adapter boundary (workers/runtime/policy.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,17 @@ from __future__ import annotations
 
 class NewsflowError(Exception):
     """Base of every error newsflow raises on purpose."""
+
+
+class NotConfigured(NewsflowError):
+    """A setting this command or service needs is not set; the message names it."""
+
+
+class NotFound(NewsflowError, KeyError):
+    """A lookup found nothing: no such dead letter, or its kept input has expired."""
+
+    def __str__(self) -> str:  # KeyError's own quotes its message
+        return str(self.args[0]) if self.args else ""
 
 
 class InvalidSubmission(NewsflowError, ValueError):

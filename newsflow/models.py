@@ -18,6 +18,9 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
 
 from newsflow.errors import PermanentError
 
@@ -176,10 +179,16 @@ def pull(name: str, models_dir: Path, timeout_s: float = 15) -> InstalledModel:
     if not matches:
         pairs = sorted({f"{p.get('from_code')}-{p.get('to_code')}" for p in index})
         raise ModelPackageError(f"no Argos package for {name}; the index has {', '.join(pairs)}")
-    best = max(
-        matches, key=lambda p: tuple(int(x) for x in str(p.get("package_version", "0")).split(".") if x.isdigit())
-    )
+    best = max(matches, key=_package_version)
     with tempfile.TemporaryDirectory() as folder:
         package = Path(folder) / f"{name}.argosmodel"
         package.write_bytes(fetch(best["links"][0]))
         return install(package, models_dir)
+
+
+def _package_version(package: dict[str, Any]) -> Version:
+    """An index entry's version; one that does not parse sorts first."""
+    try:
+        return Version(str(package.get("package_version", "0")))
+    except InvalidVersion:
+        return Version("0")

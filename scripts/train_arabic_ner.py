@@ -3,7 +3,7 @@
     .venv/bin/python scripts/train_arabic_ner.py [--c1 0.05] [--c2 0.01] [--iterations 200]
 
 The corpus (Alotaibi and Lee, COLING 2014; CC BY-SA 3.0) is read as raw text has it (scripts/newsfane.py); each
-word gets newsflow.ner.features, the same function the tagger uses, including the tags newsflow's name tables give
+word gets newsflow.tagging.ner.features, the same function the tagger uses, including the tags newsflow's name tables give
 it, so the model learns how far to trust them. Deterministic: the same corpus and tables give the same model.
 benchmarks/ner.py scores it on the dev split.
 """
@@ -20,10 +20,10 @@ sys.path.insert(0, str(ROOT))
 import pycrfsuite  # noqa: E402
 
 from config import Settings  # noqa: E402
-from newsflow.entities import table_spans  # noqa: E402
-from newsflow.ner import MODEL, features, table_tags  # noqa: E402
+from newsflow.resources import Resources  # noqa: E402
+from newsflow.tagging.entities import table_spans  # noqa: E402
+from newsflow.tagging.ner import MODEL, features, table_tags  # noqa: E402
 from scripts.newsfane import sentences  # noqa: E402
-from workers.boot import Resources  # noqa: E402
 
 
 def labelled(sentence) -> list[str]:

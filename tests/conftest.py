@@ -11,23 +11,26 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-# Tests build their own settings: a developer's NEWSFLOW_* environment must not leak into them or their workers.
+import pytest
+import redis
+from pydantic import SecretStr
+
+from config import Settings
+from newsflow.resources import Resources
+from newsflow.state.figures import queue_depths
+from newsflow.state.ingest import Ingest
+from newsflow.state.keys import Keys
+from newsflow.state.streams import entries, entry_record
+from workers.dev.embedded import LocalWorkers, PrivateRedis
+from workers.runtime.app import create_app, create_ingest
+
+# Tests build their own settings: a developer's NEWSFLOW_* environment must not leak into them or their workers
+# (importing newsflow reads no environment; Settings() and the workers' processes do).
 for _name in [n for n in os.environ if n.startswith("NEWSFLOW_")]:
     del os.environ[_name]
 # ...nor a developer's installed translation models: tests that want one install it themselves.
 os.environ["NEWSFLOW_MODELS_DIR"] = tempfile.mkdtemp(prefix="newsflow-test-models-")
 atexit.register(shutil.rmtree, os.environ["NEWSFLOW_MODELS_DIR"], ignore_errors=True)
-
-import pytest  # noqa: E402
-import redis  # noqa: E402
-from pydantic import SecretStr  # noqa: E402
-
-from config import Settings  # noqa: E402
-from newsflow.wire import loads  # noqa: E402
-from workers.app import create_app  # noqa: E402
-from workers.boot import Resources  # noqa: E402
-from workers.embedded import LocalWorkers, PrivateRedis  # noqa: E402
-from workers.gateway import Gateway  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -80,12 +83,12 @@ def workers(redis_server: PrivateRedis, app) -> Iterator[LocalWorkers]:
 
 
 @pytest.fixture()
-def gateway(app, client: redis.Redis, settings: Settings) -> Gateway:
-    return Gateway(app, client, settings)
+def gateway(client: redis.Redis, settings: Settings) -> Ingest:
+    return create_ingest(settings, client)
 
 
 def stream_records(client: redis.Redis, stream: str) -> list[dict]:
-    return [loads(fields[b"record"]) for _, fields in client.xrange(stream)]
+    return [entry_record(fields) for _, fields in entries(client, stream)]
 
 
 @pytest.fixture()
@@ -101,3 +104,18 @@ def wait_for(client: redis.Redis) -> Callable[..., list[dict]]:
             time.sleep(0.1)
 
     return wait
+
+
+def wait_until_idle(app, client: redis.Redis, settings: Settings, timeout_s: float = 60) -> None:
+    """Wait for a positive sign that every message sent so far has run: each stage queue empty and no worker
+    holding a task, seen twice in a row. A test that then asserts that something did not happen knows the thing
+    that could have made it happen is over."""
+    keys, stages = Keys.from_settings(settings), app.conf.newsflow_pipeline.names
+    deadline, quiet = time.monotonic() + timeout_s, 0
+    while quiet < 2:
+        assert time.monotonic() < deadline, f"the workers were still busy after {timeout_s} s"
+        inspect = app.control.inspect(timeout=0.5)
+        held = [*((inspect.active() or {}).values()), *((inspect.reserved() or {}).values())]
+        waiting = sum(queue_depths(client, keys, stages).values())
+        quiet = quiet + 1 if waiting == 0 and not any(held) else 0
+        time.sleep(0.1)

@@ -1,1 +1,2 @@
-"""Celery app, worker boot, the ingest gateway and the `newsflow` command line."""
+"""What runs newsflow's domain (the newsflow package): the Celery runtime, the HTTP API, the CLI, and the embedded
+runtime for development. Each is a subpackage; none is imported by the domain."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from config import Settings
 from newsflow.errors import PermanentError
 from newsflow.models import installed
-from newsflow.phrases import PhraseTable
+from newsflow.tagging.phrases import PhraseTable
 from newsflow.translation import Translator
 from newsflow.translation.batching import Batcher
 

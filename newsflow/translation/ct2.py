@@ -13,6 +13,7 @@ import ctranslate2
 import sentencepiece
 
 from newsflow.models import InstalledModel, ModelPackageError
+from newsflow.translation import Quality
 
 # NLLB-200's language tokens for the ISO 639-1 codes the language identifier reports most in news.
 NLLB_CODES = {
@@ -86,7 +87,7 @@ class LoadedModel:
 
 class CTranslate2Backend:
     name = "ctranslate2"
-    quality = "nmt"
+    quality: Quality = "nmt"
 
     def __init__(self, models: list[LoadedModel], decoding: Decoding) -> None:
         self.models, self.decoding = models, decoding

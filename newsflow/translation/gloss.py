@@ -11,12 +11,14 @@ readable for triage, not a translation. The lexicon's licence is GPL-2.0 (newsfl
 from __future__ import annotations
 
 import gzip
+import io
 import re
 from collections.abc import Iterator
 from importlib.resources import files
 
-from newsflow.phrases import PhraseMatch, PhraseTable
+from newsflow.tagging.phrases import PhraseMatch, PhraseTable
 from newsflow.text import ARABIC_LETTER, matching_form, strip_marks
+from newsflow.translation import Quality
 
 MODEL = "buckwalter-1.0-gloss-1"
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -48,7 +50,8 @@ _FUNCTION_WORDS_AFTER_AND = {
 def read_lexicon() -> dict[str, str]:
     """The shipped lexicon: unvocalised Arabic word as written → English gloss."""
     lexicon: dict[str, str] = {}
-    with gzip.open(files("newsflow") / "data" / "gloss-ar-en.tsv.gz", "rt", encoding="utf-8") as lines:
+    packed = (files("newsflow") / "data" / "gloss-ar-en.tsv.gz").read_bytes()
+    with gzip.open(io.BytesIO(packed), "rt", encoding="utf-8") as lines:
         for line in lines:
             if not line.startswith("#"):
                 word, gloss = line.rstrip("\n").split("\t")
@@ -72,7 +75,7 @@ def _splits(word: str) -> Iterator[tuple[str, str, str]]:
 
 class GlossBackend:
     name = "gloss"
-    quality = "gloss"
+    quality: Quality = "gloss"
 
     def __init__(self, lexicon: dict[str, str], tables: list[PhraseTable]) -> None:
         self.lexicon, self.tables = lexicon, tables

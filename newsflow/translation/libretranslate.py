@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from newsflow.errors import PermanentError, TransientError
+from newsflow.translation import Quality
 
 BACKOFF_CAP_S = 10.0
 
@@ -40,7 +41,7 @@ def _error_text(answer: httpx.Response) -> str:
 
 class LibreTranslateBackend:
     name = "libretranslate"
-    quality = "nmt"
+    quality: Quality = "nmt"
 
     def __init__(self, url: str, api_key: str | None, timeout_s: float, retries: int, backoff_s: float = 0.5) -> None:
         self.url, self.api_key, self.retries, self.backoff_s = url.rstrip("/"), api_key, retries, backoff_s

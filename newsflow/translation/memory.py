@@ -1,8 +1,8 @@
 """The translation memory: each translated sentence in Redis, keyed by who translated it and what it said.
 
-Key: ``<prefix>:tm:<backend>:<model>:<source>:<target>:<blake2b of the whitespace-normalised sentence>``, so a new
-model or backend never reads another's translations, and boilerplate that recurs across articles (datelines,
-agency credits) or an article processed again costs one MGET instead of a model call.
+Key (newsflow/state/keys.py): ``<prefix>:tm:<backend>:<model>:<source>:<target>:<blake2b of the whitespace-normalised
+sentence>``, so a new model or backend never reads another's translations, and boilerplate that recurs across articles
+(datelines, agency credits) or an article processed again costs one MGET instead of a model call.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import hashlib
 
 import redis
 
+from newsflow.state.keys import Keys
 from newsflow.translation import Route
 
 
@@ -19,18 +20,17 @@ def _digest(sentence: str) -> str:
 
 
 class TranslationMemory:
-    def __init__(self, client: redis.Redis, prefix: str, ttl_s: int) -> None:
-        self.client, self.prefix, self.ttl_s = client, prefix, ttl_s
+    def __init__(self, client: redis.Redis, keys: Keys, ttl_s: int) -> None:
+        self.client, self.keys, self.ttl_s = client, keys, ttl_s
 
     def _keys(self, route: Route, source: str, target: str, sentences: list[str]) -> list[str]:
-        scope = f"{self.prefix}:tm:{route.key}:{source}:{target}"
-        return [f"{scope}:{_digest(s)}" for s in sentences]
+        return [self.keys.translation(route.key, source, target, _digest(s)) for s in sentences]
 
     def recall(self, route: Route, source: str, target: str, sentences: list[str]) -> list[str | None]:
         if not sentences:
             return []
         found = self.client.mget(self._keys(route, source, target, sentences))
-        return [None if value is None else value.decode("utf-8") for value in found]
+        return [value.decode("utf-8") if isinstance(value, bytes) else value for value in found]
 
     def remember(self, route: Route, source: str, target: str, pairs: dict[str, str]) -> None:
         if not pairs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from newsflow.translation import Route, Translator
@@ -16,8 +17,10 @@ class Translated:
 
 
 class TranslationService:
-    def __init__(self, translators: list[Translator], memory: TranslationMemory | None = None) -> None:
-        self.translators, self.memory = translators, memory
+    def __init__(self, translators: list[Translator], memory: TranslationMemory | None = None,
+                 observe_memory: Callable[[int, int], None] | None = None) -> None:  # fmt: skip
+        """``observe_memory(hits, misses)`` hears, per call, how many texts the memory answered (metrics)."""
+        self.translators, self.memory, self._observe_memory = translators, memory, observe_memory
 
     def route(self, source: str, target: str) -> Route | None:
         for translator in self.translators:
@@ -39,7 +42,10 @@ class TranslationService:
         fresh = dict(zip(missing, route.translator.translate(missing, source, target), strict=True)) if missing else {}
         if self.memory:
             self.memory.remember(route, source, target, fresh)
-        return Translated(route, [known[t] if t in known else fresh[t] for t in texts], [t in known for t in texts])
+        from_memory = [t in known for t in texts]
+        if self.memory and self._observe_memory:
+            self._observe_memory(sum(from_memory), len(texts) - sum(from_memory))
+        return Translated(route, [known[t] if t in known else fresh[t] for t in texts], from_memory)
 
     def describe(self) -> str:
         return ", ".join(t.name for t in self.translators) or "none"

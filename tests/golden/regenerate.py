@@ -14,10 +14,10 @@ sys.path.insert(0, str(ROOT))
 
 from config import Settings  # noqa: E402
 from newsflow.ids import article_id  # noqa: E402
+from newsflow.resources import Resources  # noqa: E402
 from newsflow.schema import IngestedArticle  # noqa: E402
-from tasks.extract import run  # noqa: E402
-from workers.boot import Resources  # noqa: E402
-from workers.inputs import read_inputs  # noqa: E402
+from newsflow.stages import EXTRACT  # noqa: E402
+from workers.cli.files import read_inputs  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent
 SOURCES = [ROOT / "examples", ROOT / "tests" / "fixtures"]
@@ -29,10 +29,10 @@ def golden_name(origin: str) -> str:
 
 def extracted_records(resources: Resources) -> dict[str, dict]:
     """Golden file name → the extract stage's record for each example article."""
-    records = {}
+    records, loaded = {}, EXTRACT.load(resources)
     for item in read_inputs(SOURCES):
-        message = IngestedArticle.from_raw(item.raw, article_id(item.raw)).model_dump(mode="json")
-        record = run(message, resources)
+        job = IngestedArticle.from_raw(item.raw, article_id(item.raw))
+        record = EXTRACT.apply(job, loaded).model_dump(mode="json")
         record.pop("received_at")
         records[golden_name(item.origin)] = record
     return records

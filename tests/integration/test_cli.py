@@ -13,12 +13,15 @@ import orjson
 import pytest
 
 from tests.conftest import EXAMPLES, ROOT
+from workers.dev.embedded import free_port
 
 pytestmark = pytest.mark.integration
 
 
-def newsflow(*args: str, redis_url: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+def newsflow(*args: str, redis_url: str | None = None, timeout: float = 180, **settings: str
+             ) -> subprocess.CompletedProcess:  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    env |= {f"NEWSFLOW_{name.upper()}": value for name, value in settings.items()}
     if redis_url:
         env["NEWSFLOW_REDIS_URL"] = redis_url
     cmd = [sys.executable, "-m", "workers.cli", *args]
@@ -122,6 +125,38 @@ def test_submit_tail_and_dlq_against_a_running_deployment(redis_server, tmp_path
     assert entry_id not in remaining
 
 
+def one_line(done: subprocess.CompletedProcess) -> str:
+    """The command's stderr, which must be a single line and no traceback."""
+    stderr = done.stderr.decode()
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    return stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (("dlq", "show", "1-1"), 1, "no dead letter 1-1"),
+        (("dlq", "replay", "1-1"), 1, "no dead letter 1-1"),
+        (("dlq", "show", "not-an-entry-id"), 2, "Redis refused the request"),
+    ],
+)
+def test_a_missing_or_malformed_id_is_one_line_and_its_exit_code(redis_server, args, code, says):
+    done = newsflow(*args, redis_url=redis_server.url)
+    assert done.returncode == code and says in one_line(done), done.stderr.decode()
+
+
+@pytest.mark.parametrize("args", [("dlq", "list"), ("tail", "--idle", "1")])
+def test_an_unreachable_redis_is_one_line_and_exit_3(args):
+    done = newsflow(*args, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    assert done.returncode == 3 and "cannot reach Redis" in one_line(done)
+
+
+def test_invalid_settings_are_one_line_and_exit_2_without_the_secret():
+    done = newsflow("dlq", "list", redis_url="redis://:hunter2-secret@127.0.0.1:1/0", visibility_timeout_s="1")
+    stderr = one_line(done)
+    assert done.returncode == 2 and "visibility_timeout_s" in stderr and "hunter2" not in stderr
+
+
 def processes_using(redis_url: str) -> list[int]:
     """Pids of processes started for ``redis_url``: its redis-server (port on the command line) or its workers."""
     port = redis_url.rsplit(":", 1)[1].split("/")[0]
@@ -142,16 +177,16 @@ def test_ctrl_c_stops_everything_the_main_job_started(tmp_path):
         (tmp_path / f"{n}.txt").write_text(f"Story {n}. " + "Officials in Cairo and Doha met on Sunday. " * 40)
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
     cmd = [sys.executable, "-m", "workers.cli", "process", str(tmp_path), "--out", str(tmp_path / "out.jsonl")]
-    job = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    first_line = job.stderr.readline().decode()
-    assert "started a private Redis at redis://" in first_line, first_line
-    url = first_line.rsplit(" ", 1)[1].strip()
-    deadline = time.monotonic() + 30
-    while len(processes_using(url)) < 3 and time.monotonic() < deadline:  # redis, worker, its pool
-        time.sleep(0.2)
-    assert len(processes_using(url)) >= 3, "the private Redis and the local workers did not start"
-    job.send_signal(signal.SIGINT)
-    assert job.wait(60) == 130
+    with subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL) as job:
+        first_line = job.stderr.readline().decode()
+        assert "started a private Redis at redis://" in first_line, first_line
+        url = first_line.rsplit(" ", 1)[1].strip()
+        deadline = time.monotonic() + 30
+        while len(processes_using(url)) < 3 and time.monotonic() < deadline:  # redis, worker, its pool
+            time.sleep(0.2)
+        assert len(processes_using(url)) >= 3, "the private Redis and the local workers did not start"
+        job.send_signal(signal.SIGINT)
+        assert job.wait(60) == 130
     deadline = time.monotonic() + 10
     while processes_using(url) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -19,8 +19,10 @@ import httpx
 import pytest
 import yaml
 
-from config import STAGES
-from workers.embedded import _spawn, _stop, free_port, redis_server_binary
+from newsflow.stages import PIPELINE
+from workers.dev.embedded import _spawn, _stop, free_port, redis_server_binary
+
+STAGES = PIPELINE.names
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {"REDIS_PASSWORD": "compose-test-pw", "NEWSFLOW_GATEWAY_TOKEN": "compose-test-token",

@@ -15,8 +15,8 @@ import uvicorn
 from pydantic import SecretStr
 
 from config import Settings
-from workers.api import create_api
-from workers.embedded import free_port
+from workers.api.app import create_api
+from workers.dev.embedded import free_port
 
 TOKEN = "test-token-not-a-secret"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from config import Settings
 from tests.integration.test_gateway_http import TOKEN, serving
-from workers.embedded import PrivateRedis
+from workers.dev.embedded import PrivateRedis
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 

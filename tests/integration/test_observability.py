@@ -15,12 +15,14 @@ import pytest
 import redis
 from pydantic import SecretStr
 
-from config import STAGES, Settings
+from config import Settings
+from newsflow.stages import PIPELINE
 from tests.conftest import ROOT
 from tests.integration.test_reliability import quick_article
-from workers.app import create_app
-from workers.embedded import PrivateRedis, free_port
-from workers.gateway import Gateway
+from workers.dev.embedded import PrivateRedis, free_port
+from workers.runtime.app import create_ingest
+
+STAGES = PIPELINE.names
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +45,7 @@ def test_a_worker_serves_stage_metrics_and_logs_json_with_article_and_stage(tmp_
             try:
                 settings = Settings(redis_url=SecretStr(server.url))
                 client = redis.Redis.from_url(server.url)
-                aid = Gateway(create_app(settings), client, settings).submit(quick_article(1)).id
+                aid = create_ingest(settings, client).submit(quick_article(1)).id
                 deadline = time.monotonic() + 90
                 while client.xlen(settings.output_stream) < 1:
                     assert time.monotonic() < deadline and worker.poll() is None, log.read_text()[-3000:]

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import random
-import time
 from datetime import UTC, datetime
 
 import pytest
 
-from config import STAGES
 from newsflow.errors import BodyTooLarge, InvalidSubmission
 from newsflow.ids import article_id
 from newsflow.schema import Article, RawArticle
-from tasks.publish import Publisher
-from tests.conftest import EXAMPLES
-from workers.app import TASK_NAMES
-from workers.boot import Resources
-from workers.deadletter import DeadLetterStore
-from workers.gateway import parse_submission
-from workers.inputs import read_inputs
+from newsflow.stages import PIPELINE, task_name
+from newsflow.state.deadletters import DeadLetterStore
+from newsflow.state.ingest import parse_submission
+from newsflow.state.output import Publisher
+from newsflow.state.streams import entries, entry_article_id
+from tests.conftest import EXAMPLES, wait_until_idle
+from workers.cli.files import read_inputs
+from workers.runtime.app import dispatcher
+
+STAGES = PIPELINE.names
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("workers")]
 
@@ -26,14 +27,13 @@ GOOD = "The city council approved a new budget for public transport on Monday af
 
 
 def ids_in(client, stream):
-    return [fields[b"id"].decode() for _, fields in client.xrange(stream)]
+    return [entry_article_id(fields) for _, fields in entries(client, stream)]
 
 
-def test_examples_and_the_shared_page_come_out_once_with_every_section(
-    gateway, settings, client, wait_for, shared_page
-):
-    raws = [item.raw for item in read_inputs([EXAMPLES, shared_page])]
-    assert len(raws) == 6 and all(raws), "every example must be a valid article"
+def run_through(gateway, settings, client, wait_for, paths) -> list[dict]:
+    """Submit every article under ``paths``; each must come out once, through every stage."""
+    raws = [item.raw for item in read_inputs(paths)]
+    assert raws and all(raws), "every example must be a valid article"
     ids = {gateway.submit(raw).id for raw in raws}
     records = wait_for(settings.output_stream, ids)
     assert {r["id"] for r in records} == ids, "some articles never reached the output stream"
@@ -44,7 +44,18 @@ def test_examples_and_the_shared_page_come_out_once_with_every_section(
         assert article.body and article.language and article.translation is not None
         assert [run.stage for run in article.provenance] == list(STAGES), "each stage must run exactly once"
         assert all(run.worker.startswith("test@") and run.duration_ms >= 0 for run in article.provenance)
-    shared = next(Article.model_validate(r) for r in records if r["metadata"].get("file") == shared_page.name)
+    return records
+
+
+def test_the_examples_come_out_once_with_every_section(gateway, settings, client, wait_for):
+    records = run_through(gateway, settings, client, wait_for, [EXAMPLES])
+    assert len(records) == 5
+    assert {r["language"] for r in records} == {"ar", "en"}, "the examples are Arabic and English"
+
+
+def test_the_shared_page_comes_out_with_every_section(gateway, settings, client, wait_for, shared_page):
+    (record,) = run_through(gateway, settings, client, wait_for, [shared_page])
+    shared = Article.model_validate(record)
     assert (shared.language, shared.source, len(shared.body)) == ("ar", "CNN Arabic", 5)
     assert {"read_also", "related_list"} <= {f.kind for f in shared.boilerplate}
     assert "غزة" in shared.page_keywords
@@ -77,9 +88,9 @@ def test_a_redelivered_publish_adds_no_second_record(app, settings, client, wait
                      translation={"status": "untranslated", "quality": "none", "target_language": "en"})  # fmt: skip
     message = record.model_dump(mode="json")
     for _ in range(3):  # what a redelivery after a lost ack looks like to the publish stage
-        app.send_task(TASK_NAMES["publish"], args=(message,))
+        app.send_task(task_name("publish"), args=(message,))
     assert wait_for(settings.output_stream, {"redelivered"})
-    time.sleep(1)
+    wait_until_idle(app, client, settings)  # all three have run
     assert ids_in(client, settings.output_stream).count("redelivered") == 1
     added, entry = Publisher(client, settings).publish(record)
     assert not added and entry in [e.decode() for e, _ in client.xrange(settings.output_stream)]
@@ -108,7 +119,7 @@ def test_bad_input_gets_a_clear_error_or_a_dead_letter_and_workers_go_on(gateway
 
     empty = gateway.submit(RawArticle(html="<html><body><nav>Home</nav></body></html>"))
     bomb = gateway.submit(RawArticle(html="<html><body>" + "<p>x</p>" * 200_000 + "</body></html>"))
-    app.send_task(TASK_NAMES["extract"], args=({"id": "malformed", "no": "fields"},))
+    app.send_task(task_name("extract"), args=({"id": "malformed", "no": "fields"},))
     (letter_empty,) = wait_for(settings.dead_letter_stream, {empty.id})
     (letter_malformed,) = wait_for(settings.dead_letter_stream, {"malformed"})
     (letter_bomb,) = wait_for(settings.dead_letter_stream, {bomb.id})
@@ -122,12 +133,12 @@ def test_bad_input_gets_a_clear_error_or_a_dead_letter_and_workers_go_on(gateway
 
 def test_a_dead_letter_replays_from_its_stage(app, settings, client, wait_for):
     extracted = Article(id="replayed", received_at=datetime.now(UTC), body=["Talks in Doha resumed."], language="en")
-    store = DeadLetterStore(Resources(settings))
+    store = DeadLetterStore(client, settings)
     store.write(stage="translate", message=extracted.model_dump(mode="json"), error_type="TransientError",
                 reason="gave up after 6 attempts: translation service busy", attempts=6, worker="w")  # fmt: skip
     entry_id, letter = next((e, dl) for e, dl in store.list() if dl.article_id == "replayed")
     assert client.exists(letter.input_key)
-    store.replay(entry_id, app)
+    store.replay(entry_id, dispatcher(app))
     (record,) = wait_for(settings.output_stream, {"replayed"})
     assert [run["stage"] for run in record["provenance"]] == ["translate", "tag", "publish"]
     assert record["countries"] == ["QA"]
@@ -142,7 +153,7 @@ def test_garbage_sent_straight_to_every_stage_is_dead_lettered_and_workers_go_on
         stage = STAGES[n % len(STAGES)]
         message = {"id": f"garbage-{n}", **{rng.choice(["body", "body_kind", "received_at", "translation", "x"]):
                                               rng.choice(junk) for _ in range(rng.randint(0, 4))}}  # fmt: skip
-        app.send_task(TASK_NAMES[stage], args=(message,))
+        app.send_task(task_name(stage), args=(message,))
         ids.add(message["id"])
     letters = wait_for(settings.dead_letter_stream, ids)
     assert {d["article_id"] for d in letters} == ids, "some garbage was neither processed nor dead-lettered"

@@ -23,13 +23,15 @@ from config import Settings
 from newsflow.errors import QueueFull
 from newsflow.ids import article_id
 from newsflow.schema import IngestedArticle, RawArticle
+from newsflow.stages import task_name
+from newsflow.state.deadletters import DeadLetterStore
+from newsflow.state.ingest import Ingest
+from newsflow.state.keys import Keys
 from newsflow.wire import loads
-from workers.app import TASK_NAMES, create_app
-from workers.boot import Resources
-from workers.deadletter import DeadLetterStore
-from workers.embedded import LocalWorkers, PrivateRedis
-from workers.gateway import Gateway
-from workers.health import consumes
+from tests.conftest import wait_until_idle
+from workers.dev.embedded import LocalWorkers, PrivateRedis
+from workers.runtime.app import create_app, create_ingest, dispatcher
+from workers.runtime.health import consumes
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +44,7 @@ class Deployment:
     server: PrivateRedis
     settings: Settings
     client: redis.Redis
-    gateway: Gateway
+    gateway: Ingest
     workers: LocalWorkers
     env: dict[str, str]
     concurrency: int = 2
@@ -79,7 +81,7 @@ def deployment(password: str | None = None, concurrency: int = 2, **overrides) -
     with PrivateRedis(appendonly=True, password=password) as server:
         settings = Settings(redis_url=SecretStr(server.url), **values)
         client = redis.Redis.from_url(server.url)
-        gateway = Gateway(create_app(settings), client, settings)
+        gateway = create_ingest(settings, client)
         running = Deployment(server, settings, client, gateway, None, env, concurrency)  # type: ignore[arg-type]
         running.start_workers()
         try:
@@ -137,7 +139,7 @@ def test_a_redis_restart_loses_nothing_and_workers_consume_again():
         after = {running.gateway.submit(quick_article(n)).id for n in range(20, 30)}
         running.wait_until_done(before | after)
         assert_once_each(running, before | after)
-        keys = Resources(running.settings).keys
+        keys = Keys.from_settings(running.settings)
         node = f"chaos@{os.uname().nodename}"
         assert consumes(create_app(running.settings), running.client, keys, node, timeout_s=30), (
             "worker stopped consuming"
@@ -182,7 +184,7 @@ def test_pickle_and_unknown_tasks_are_dead_lettered_and_workers_go_on():
         with Connection(running.server.url) as connection:
             producer = Producer(connection)
             exchange = Exchange("newsflow.extract", type="direct")
-            headers = {"task": TASK_NAMES["extract"], "id": "pickled", "lang": "py"}
+            headers = {"task": task_name("extract"), "id": "pickled", "lang": "py"}
             producer.publish(([{"id": "x"}], {}, {}), exchange=exchange, routing_key="newsflow.extract",
                              serializer="pickle", headers=headers, declare=[])  # fmt: skip
             producer.publish(([{"id": "x"}], {}, {}), exchange=exchange, routing_key="newsflow.extract",
@@ -196,7 +198,7 @@ def test_pickle_and_unknown_tasks_are_dead_lettered_and_workers_go_on():
         assert set(letters) == {"InvalidTaskError", "NotRegistered"}, letters  # Celery reports pickle as invalid
         assert letters["InvalidTaskError"]["stage"] == "extract"
         assert "application/x-python-serialize" in letters["InvalidTaskError"]["reason"]
-        store = DeadLetterStore(Resources(running.settings))
+        store = DeadLetterStore(running.client, running.settings)
         _, message = store.get(next(e for e, d in store.list() if d.error_type == "NotRegistered"))
         assert message["content_type"] == "application/json"
         assert b'"id": "x"' in base64.b64decode(message["body_base64"]), "the raw body is kept for inspection"
@@ -209,13 +211,15 @@ def test_duplicates_concurrent_and_replayed_yield_one_record():
             ids = set(pool.map(lambda _: running.gateway.submit(raw).id, range(16)))
         (aid,) = ids
         running.wait_until_done({aid})
-        time.sleep(2)
+        app = create_app(running.settings)
+        wait_until_idle(app, running.client, running.settings)  # all 16 submissions have run
         assert running.published()[aid] == 1
         record = loads(running.client.xrange(running.settings.output_stream)[0][1][b"record"])
-        store = DeadLetterStore(Resources(running.settings))
+        store = DeadLetterStore(running.client, running.settings)
         store.write(stage="publish", message=record, error_type="TransientError", reason="test", attempts=6, worker="w")
-        store.replay(store.list()[0][0], create_app(running.settings))
-        time.sleep(2)
+        store.replay(store.list()[0][0], dispatcher(app))
+        assert not store.list(), "the replay was queued"
+        wait_until_idle(app, running.client, running.settings)
         assert running.published()[aid] == 1, "replaying an already-published article added a record"
 
 
@@ -231,9 +235,9 @@ def test_a_password_protected_redis_works_end_to_end():
 def test_back_pressure_refuses_before_redis_fills(redis_server):
     settings = Settings(redis_url=SecretStr(redis_server.url), key_prefix="backlog", max_queue_depth=10)
     client = redis.Redis.from_url(redis_server.url)
-    gateway = Gateway(create_app(settings), client, settings)  # no worker consumes backlog.* queues
+    gateway = create_ingest(settings, client)  # no worker consumes backlog.* queues
     accepted = [gateway.submit(quick_article(n)) for n in range(11)]
-    time.sleep(Gateway.BACKLOG_CHECK_INTERVAL_S)  # depths are re-read at most this often while under the limit
+    time.sleep(Ingest.BACKLOG_CHECK_INTERVAL_S)  # depths are re-read at most this often while under the limit
     with pytest.raises(QueueFull, match="backlog.extract holds 11 messages"):
         gateway.submit(quick_article(99))
     assert client.llen("backlog.extract") == len(accepted) == 11
@@ -241,7 +245,7 @@ def test_back_pressure_refuses_before_redis_fills(redis_server):
 
 def test_health_tells_a_frozen_worker_from_a_consuming_one():
     with deployment() as running:
-        app, keys = create_app(running.settings), Resources(running.settings).keys
+        app, keys = create_app(running.settings), Keys.from_settings(running.settings)
         node = f"chaos@{os.uname().nodename}"
         assert consumes(app, running.client, keys, node, timeout_s=20)
         os.kill(running.workers.process.pid, signal.SIGSTOP)  # alive, connected, consuming nothing
@@ -257,7 +261,7 @@ def test_an_article_the_broker_lost_is_queued_again_from_the_ledger():
         raw = quick_article(42)
         aid = article_id(raw)
         message = IngestedArticle.from_raw(raw, aid).model_dump(mode="json")
-        keys = Resources(running.settings).keys
+        keys = Keys.from_settings(running.settings)
         # What ingest writes before sending; the send itself "lost" (a BRPOP'd message whose worker died).
         running.client.set(keys.in_flight_message(aid), orjson.dumps(message))
         running.client.zadd(keys.in_flight(), {aid: time.time() - 40})

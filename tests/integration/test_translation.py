@@ -15,21 +15,21 @@ from pydantic import SecretStr
 
 from config import Settings
 from newsflow.schema import Article, RawArticle
+from newsflow.state.keys import Keys
 from newsflow.translation.memory import TranslationMemory
 from newsflow.translation.service import TranslationService
 from tests.conftest import EXAMPLES, ROOT, stream_records
 from tests.modelkit import argos_package, build_model
 from tests.unit.test_translation import WordForWord
-from workers.app import create_app
-from workers.embedded import LocalWorkers, PrivateRedis, free_port
-from workers.gateway import Gateway
-from workers.inputs import read_inputs
+from workers.cli.files import read_inputs
+from workers.dev.embedded import LocalWorkers, PrivateRedis, free_port
+from workers.runtime.app import create_app, create_ingest
 
 pytestmark = pytest.mark.integration
 
 
 def test_the_memory_answers_a_sentence_seen_before_by_the_same_backend_and_model(client):
-    memory = TranslationMemory(client, "tm-test", ttl_s=600)
+    memory = TranslationMemory(client, Keys("tm-test", "", ""), ttl_s=600)
     backend = WordForWord()
     service = TranslationService([backend], memory)
     first = service.translate(["مرحبا", "عالم", "مرحبا"], "ar", "en")
@@ -92,7 +92,7 @@ def published(client, settings, ids, timeout_s=90) -> list[dict]:
 
 def test_with_a_model_installed_articles_get_aligned_neural_translations_and_repeats_come_from_memory(deployment):
     app, settings, client, metrics_port = deployment
-    gateway = Gateway(app, client, settings)
+    gateway = create_ingest(settings, client)
     raws = [item.raw for item in read_inputs([EXAMPLES]) if item.raw is not None]
     first = {gateway.submit(raw).id for raw in raws}
     records = published(client, settings, first)

@@ -1,12 +1,12 @@
-"""workers/transport.py: kombu's Redis transport with one client object per connection pool."""
+"""workers/runtime/transport.py: kombu's Redis transport with one client object per connection pool."""
 
 import pytest
 import redis
 from kombu import Connection
 from kombu.common import ignore_errors
 
-from workers.app import create_app
-from workers.transport import Channel
+from workers.runtime.app import create_app
+from workers.runtime.transport import Channel
 
 
 def test_the_app_uses_the_transport_and_a_channel_reuses_its_client(settings):

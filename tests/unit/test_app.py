@@ -5,23 +5,27 @@ import logging
 
 import pytest
 import redis
-from celery import Celery, current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import after_setup_logger
 from kombu.serialization import dumps, loads
 from pydantic import ValidationError
 
-from config import STAGES, Settings
+from config import Settings
 from newsflow.errors import EmptyExtraction, TransientError
 from newsflow.schema import Article
-from workers.app import create_app, next_stage, pipeline
-from workers.logs import JsonFormatter
-from workers.stagetask import classify
+from newsflow.stages import PIPELINE, task_name
+from workers.runtime import logs
+from workers.runtime.app import create_app, shown_as
+from workers.runtime.logs import JsonFormatter
+from workers.runtime.policy import classify
+
+STAGES = PIPELINE.names
+NO_REDIS = "redis://127.0.0.1:1/0"  # never connected: building an app connects to nothing
 
 
 @pytest.fixture(scope="module")
 def app():
-    return create_app(Settings(redis_url="redis://127.0.0.1:1/0"))
+    return create_app(Settings(redis_url=NO_REDIS))
 
 
 def test_no_pickle_on_the_wire(app):
@@ -50,11 +54,16 @@ def test_each_stage_has_its_own_queue_exchange_and_key(app):
         assert app.amqp.router.route({}, f"newsflow.{stage}")["queue"].name == f"newsflow.{stage}"
 
 
-def test_pipeline_starts_where_asked_and_each_stage_knows_the_next(app):
-    first = pipeline(app, {"id": "a"}, start="translate")
-    assert (first.task, first.args) == ("newsflow.translate", ({"id": "a"},))
-    assert first.options["argsrepr"] == "(<article a>,)"  # not a repr of the whole record
-    assert [next_stage(s) for s in STAGES] == ["translate", "tag", "publish", None]
+def test_each_stage_has_its_task_and_knows_the_next(app):
+    assert [task_name(s) for s in STAGES] == [
+        "newsflow.extract",
+        "newsflow.translate",
+        "newsflow.tag",
+        "newsflow.publish",
+    ]
+    assert shown_as({"id": "a"})["argsrepr"] == "(<article a>,)"  # not a repr of the whole record
+    following = [PIPELINE.after(s) for s in STAGES]
+    assert [stage.name if stage else None for stage in following] == ["translate", "tag", "publish", None]
 
 
 @pytest.mark.parametrize(
@@ -80,17 +89,11 @@ def test_a_malformed_message_is_permanent():
 
 
 def test_events_and_recycling_follow_the_settings():
-    conf = create_app(Settings(task_events=True, max_tasks_per_child=7, max_memory_per_child_mb=100)).conf
+    settings = Settings(redis_url=NO_REDIS, task_events=True, max_tasks_per_child=7, max_memory_per_child_mb=100)
+    conf = create_app(settings).conf
     assert conf.worker_send_task_events and not conf.task_send_sent_event
     assert (conf.worker_max_tasks_per_child, conf.worker_max_memory_per_child) == (7, 100 * 1024)
-    assert create_app(Settings(task_sent_events=True)).conf.task_send_sent_event
-
-
-@pytest.fixture
-def restore_current_app():
-    before = current_app._get_current_object()
-    yield
-    before.set_current()
+    assert create_app(Settings(redis_url=NO_REDIS, task_sent_events=True)).conf.task_send_sent_event
 
 
 def _setup_logger(logger: logging.Logger) -> list:
@@ -100,10 +103,20 @@ def _setup_logger(logger: logging.Logger) -> list:
     return [answer for _, answer in answers if isinstance(answer, Exception)]
 
 
-def test_worker_logs_follow_the_log_format_and_other_apps_are_left_alone(restore_current_app):
+def test_worker_logs_follow_the_log_format():
+    text = logging.getLogger("newsflow.test.text")
+    text.addHandler(logging.StreamHandler())
+    logs.install(Settings(log_format="text"))
+    assert not _setup_logger(text) and not isinstance(text.handlers[0].formatter, JsonFormatter)
     logger = logging.getLogger("newsflow.test.worker")
     logger.addHandler(logging.StreamHandler())
-    create_app(Settings(redis_url="redis://127.0.0.1:1/0", log_format="json")).set_current()
+    logs.install(Settings(log_format="json"))
     assert not _setup_logger(logger) and isinstance(logger.handlers[0].formatter, JsonFormatter)
-    Celery("another").set_current()  # another app's worker in this process: benchmarks/noop_chain.py
-    assert not _setup_logger(logging.getLogger("newsflow.test.another"))
+
+
+def test_building_an_app_hooks_nothing_into_other_apps_workers():
+    """Only a newsflow worker (workers/runtime/worker.py) installs its logging: benchmarks/noop_chain.py runs
+    another app's worker in a process that built newsflow apps."""
+    before = len(after_setup_logger.receivers)
+    create_app(Settings(redis_url=NO_REDIS, log_format="json"))
+    assert len(after_setup_logger.receivers) == before

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsflow.errors import InvalidSubmission, NewsflowError
+from newsflow.extraction.stage import Limits, extract_article
 from newsflow.schema import Article, IngestedArticle, RawArticle
+from newsflow.state.ingest import parse_submission
+from newsflow.tagging.stage import tag_article
 from newsflow.text import decode_bytes
-from tasks.extract import Limits, extract_article
-from tasks.tag import tag_article
-from tasks.translate import translate_article
-from workers.gateway import parse_submission
+from newsflow.translation.stage import translate_article
 
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=300)  # lone surrogates included
 HTMLISH = st.lists(

@@ -7,7 +7,10 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft201909Validator
 
-from config import STAGES, Settings
+from config import Settings
+from newsflow.stages import PIPELINE
+
+STAGES = PIPELINE.names
 
 ROOT = Path(__file__).resolve().parents[2]
 

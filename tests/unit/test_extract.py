@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from newsflow.errors import EmptyExtraction, InputTooLarge
+from newsflow.extraction.stage import Limits, extract_article
 from newsflow.schema import IngestedArticle
-from tasks.extract import Limits, extract_article
 from tests.conftest import EXAMPLES
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

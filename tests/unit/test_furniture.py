@@ -2,7 +2,7 @@
 
 import pytest
 
-from newsflow.furniture import split_furniture, split_keywords
+from newsflow.extraction.furniture import split_furniture, split_keywords
 
 STORY = [
     "أعلنت وزارة الصحة اليوم عن حملة تطعيم جديدة في المدارس.",

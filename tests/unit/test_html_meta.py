@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from trafilatura.utils import load_html
 
-from newsflow.html_meta import clean_title, publication_date, read_page_meta
+from newsflow.extraction.html_meta import clean_title, publication_date, read_page_meta
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@
 import pytest
 
 from newsflow.errors import InvalidSubmission
-from workers.gateway import parse_submission
-from workers.inputs import read_inputs
+from newsflow.state.ingest import parse_submission
+from workers.cli.files import read_inputs
 
 ARABIC = '<html><head><meta charset="windows-1256"></head><body><p>أعلنت الحكومة اليوم عن خطة جديدة للنقل العام في العاصمة.</p></body></html>'
 

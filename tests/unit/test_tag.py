@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from newsflow.schema import Article, Furniture
-from tasks.tag import tag_article
+from newsflow.tagging.stage import tag_article
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from newsflow.schema import Article
 from newsflow.segment import MAX_WORDS, segment, split_sentences
 from newsflow.translation.batching import Batcher
 from newsflow.translation.service import TranslationService
-from tasks.translate import counters, translate_article
+from newsflow.translation.stage import counters, translate_article
 
 
 def sentences(text):

@@ -1,0 +1,108 @@
+"""Ingest: validate a submission, give it its deterministic id, drop exact duplicates, queue it for the first stage.
+
+One ``Ingest`` serves the HTTP gateway, `newsflow submit` and `newsflow process`. An invalid submission fails
+here, at once, with an InvalidSubmission that says what is wrong; nothing is queued.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import redis
+from pydantic import ValidationError
+
+from config import Settings
+from newsflow.errors import BodyTooLarge, InvalidSubmission, QueueFull, TransientError
+from newsflow.ids import article_id
+from newsflow.schema import IngestedArticle, RawArticle
+from newsflow.state import Dispatch
+from newsflow.state.figures import queue_depths
+from newsflow.state.keys import Keys
+from newsflow.state.ledger import Ledger
+
+
+@dataclass(frozen=True)
+class Accepted:
+    id: str
+    duplicate: bool
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per problem: `field: what is wrong`."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors())
+
+
+def parse_submission(data: bytes | str | dict[str, Any]) -> RawArticle:
+    """A RawArticle from JSON bytes, text or an already-decoded object."""
+    if not isinstance(data, dict):
+        try:
+            data = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidSubmission(f"invalid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidSubmission(f"a raw article is a JSON object, not {type(data).__name__}")
+    try:
+        return RawArticle.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidSubmission(describe(exc)) from None
+
+
+class Ingest:
+    # Queue depths are read at most this often while they are under the limit: a busy feed would otherwise pay
+    # a Redis round trip per article for them. Over the limit, every submission looks again.
+    BACKLOG_CHECK_INTERVAL_S = 0.5
+
+    def __init__(self, client: redis.Redis, settings: Settings, stages: Sequence[str], dispatch: Dispatch) -> None:
+        self._redis, self._settings, self._stages, self._dispatch = client, settings, tuple(stages), dispatch
+        self._keys = Keys.from_settings(settings)
+        self._ledger = Ledger(client, self._keys)
+        self._backlog_ok_until = 0.0
+
+    def submit(self, raw: RawArticle) -> Accepted:
+        """Queue one validated article, unless the same one was accepted within the dedup window.
+        Raises QueueFull, and queues nothing, while a stage is behind by more than NEWSFLOW_MAX_QUEUE_DEPTH."""
+        s = self._settings
+        size = len(raw.body.encode("utf-8"))
+        if size > s.max_body_bytes:
+            raise BodyTooLarge(size, s.max_body_bytes)
+        self.check_backlog()
+        aid = article_id(raw)
+        seen = self._keys.seen(aid)
+        window = s.dedup_window_s
+        # The marker reads "pending" until the article is queued, "queued" after: a resubmission finds "queued"
+        # and is a duplicate; one that finds "pending" (an earlier attempt may have failed in between) is queued
+        # again, and publish's idempotency absorbs the repeat. So no accepted article depends on a marker alone.
+        first = not window or self._redis.set(seen, "pending", nx=True, ex=window)
+        if not first and self._redis.get(seen) == b"queued":
+            return Accepted(aid, duplicate=True)
+        try:
+            self._queue(raw, aid, size)
+        except Exception as exc:
+            raise TransientError(f"could not queue article {aid}: {exc}") from exc
+        if window:
+            self._redis.set(seen, "queued", ex=window)
+        return Accepted(aid, duplicate=False)
+
+    def check_backlog(self) -> None:
+        """Raises QueueFull while a stage queue holds more than NEWSFLOW_MAX_QUEUE_DEPTH messages."""
+        if time.monotonic() < self._backlog_ok_until:
+            return
+        limit = self._settings.max_queue_depth
+        for stage, depth in queue_depths(self._redis, self._keys, self._stages).items():
+            if depth > limit:
+                raise QueueFull(self._keys.queue(stage), depth, limit)
+        self._backlog_ok_until = time.monotonic() + self.BACKLOG_CHECK_INTERVAL_S
+
+    def _queue(self, raw: RawArticle, aid: str, size: int) -> None:
+        s, pipe = self._settings, self._redis.pipeline()
+        body_ref = self._keys.body(aid) if size > s.inline_body_max_bytes else None
+        if body_ref:
+            pipe.set(body_ref, raw.body.encode("utf-8"), ex=s.body_ttl_s)
+        message = IngestedArticle.from_raw(raw, aid, body_ref).model_dump(mode="json")
+        self._ledger.open(pipe, aid, message, s.body_ttl_s)
+        pipe.execute()
+        self._dispatch(self._stages[0], message)

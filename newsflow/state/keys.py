@@ -1,0 +1,86 @@
+"""Every Redis name newsflow reads or writes: queues (with kombu's priority lists), streams, markers, the ledger,
+the translation memory. Nothing else composes a key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kombu.transport import redis as kombu_redis
+
+from config import Settings
+
+# kombu keeps one Redis list per priority step and names them with Channel._q_for_pri, which reads only class
+# attributes (its separator and steps): a bare instance, never connected, answers with kombu's own names.
+_KOMBU_CHANNEL = kombu_redis.Channel.__new__(kombu_redis.Channel)
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str
+    output_stream: str
+    dead_letter_stream: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Keys:
+        return cls(settings.key_prefix, settings.output_stream, settings.dead_letter_stream)
+
+    def queue(self, stage: str) -> str:
+        """The broker queue (and its exchange and routing key) of a stage."""
+        return f"{self.prefix}.{stage}"
+
+    def queue_stage(self, queue: str) -> str:
+        """The stage whose queue is ``queue`` (a worker's own queue or an unknown one comes back as it is)."""
+        return queue.removeprefix(f"{self.prefix}.")
+
+    def queue_lists(self, stage: str) -> list[str]:
+        """The Redis lists that hold a stage queue's messages, one per kombu priority step."""
+        return [_KOMBU_CHANNEL._q_for_pri(self.queue(stage), step) for step in kombu_redis.PRIORITY_STEPS]
+
+    def seen(self, article_id: str) -> str:
+        """Ingest's duplicate marker, alive for the dedup window."""
+        return f"{self.prefix}:seen:{article_id}"
+
+    def body(self, article_id: str) -> str:
+        """A raw body too large to travel inside a message."""
+        return f"{self.prefix}:body:{article_id}"
+
+    def published(self, article_id: str, pipeline_version: str) -> str:
+        """Publish's idempotency marker; its value is the output stream entry id."""
+        return f"{self.prefix}:published:{pipeline_version}:{article_id}"
+
+    def published_count(self, bucket: int) -> str:
+        """How many records publish added in one 10-second bucket (for "published in the last minute")."""
+        return f"{self.prefix}:published-count:{bucket}"
+
+    def dead_letter_input(self, token: str) -> str:
+        return f"{self.prefix}:dlq-input:{token}"
+
+    def dead_lettered(self, article_id: str, stage: str, pipeline_version: str) -> str:
+        """Marks that an article has its dead letter for a stage: a redelivered failure adds no second one."""
+        return f"{self.prefix}:dead-lettered:{pipeline_version}:{stage}:{article_id}"
+
+    def worker_losses(self, task_id: str) -> str:
+        """How often a pool process died while it held this task's message."""
+        return f"{self.prefix}:worker-losses:{task_id}"
+
+    def in_flight(self) -> str:
+        """Sorted set of accepted articles not yet published or dead-lettered, scored by when they were queued."""
+        return f"{self.prefix}:in-flight"
+
+    def in_flight_message(self, article_id: str) -> str:
+        """The ingest message of an article in flight, to queue it again if the broker lost it."""
+        return f"{self.prefix}:in-flight:{article_id}"
+
+    def stage(self, article_id: str) -> str:
+        """The stage an article in flight last entered, for status queries."""
+        return f"{self.prefix}:stage:{article_id}"
+
+    def reconcile_lock(self) -> str:
+        return f"{self.prefix}:reconcile-lock"
+
+    def health(self, token: str) -> str:
+        return f"{self.prefix}:health:{token}"
+
+    def translation(self, route: str, source: str, target: str, digest: str) -> str:
+        """One sentence in the translation memory: who translated it (backend:model), the pair, the sentence's hash."""
+        return f"{self.prefix}:tm:{route}:{source}:{target}:{digest}"

@@ -1,1 +1,0 @@
-"""One module per pipeline stage: a pure stage function and the thin Celery task around it."""

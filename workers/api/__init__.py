@@ -1,0 +1,1 @@
+"""The HTTP ingest gateway (FastAPI): `newsflow gateway`."""

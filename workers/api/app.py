@@ -1,0 +1,226 @@
+"""The HTTP ingest gateway, for feeds that push: a thin HTTP face over newsflow/state/ingest.py.
+
+    newsflow gateway --host 0.0.0.0 --port 8000        (uvicorn; docs at /docs, schema at /openapi.json)
+
+/v1/* needs `Authorization: Bearer <NEWSFLOW_GATEWAY_TOKEN>`; /healthz and /metrics are open, for the probes
+and the Prometheus scraper inside the deployment's network. A POST is refused whole with 413 when its body is
+larger than NEWSFLOW_GATEWAY_MAX_REQUEST_BYTES (read no further than that) and with 429 while a stage queue is
+over NEWSFLOW_MAX_QUEUE_DEPTH; otherwise each item gets its own result, so one bad article in a batch does not
+cost the others.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import orjson
+import redis
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, SecretStr
+
+from config import Settings
+from newsflow.errors import BodyTooLarge, InvalidSubmission, NotConfigured, QueueFull, TransientError
+from newsflow.schema import ArticleStatus, RawArticle
+from newsflow.stages import load_pipeline
+from newsflow.state import tracking
+from newsflow.state.client import connect
+from newsflow.state.ingest import Ingest, parse_submission
+from newsflow.state.keys import Keys
+from workers.api.metrics import GatewayMetrics
+from workers.runtime.app import create_ingest
+
+RETRY_AFTER_S = 5
+
+
+class ItemResult(BaseModel):
+    index: int
+    id: str | None = None
+    status: Literal["queued", "duplicate", "invalid", "refused"]
+    error: str | None = None
+
+
+class SubmitResponse(BaseModel):
+    queued: int
+    duplicates: int
+    invalid: int
+    refused: int
+    results: list[ItemResult]
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+_SUBMISSION_SCHEMA = {
+    "oneOf": [
+        {"$ref": "#/components/schemas/RawArticle"},
+        {"type": "array", "items": {"$ref": "#/components/schemas/RawArticle"}, "minItems": 1},
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What the gateway talks to, opened when it starts serving and closed when it stops."""
+
+    client: redis.Redis
+    ingest: Ingest
+    metrics: GatewayMetrics
+    stages: tuple[str, ...]
+
+
+def create_api(settings: Settings) -> FastAPI:
+    """The gateway's app. Its Redis client opens with the server (the lifespan), so building the app, and its
+    OpenAPI document, needs no Redis."""
+    if settings.gateway_token is None:
+        raise NotConfigured("NEWSFLOW_GATEWAY_TOKEN is not set: the gateway does not run without authentication")
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        client = connect(settings)
+        stages = load_pipeline(settings.pipeline).names
+        metrics = GatewayMetrics(client, Keys.from_settings(settings), stages)
+        api.state.deployment = Deployment(client, create_ingest(settings, client), metrics, stages)
+        yield
+        client.close()
+
+    api = FastAPI(title="newsflow gateway", version="1", summary="Push news articles into the newsflow pipeline.",
+                  lifespan=lifespan)  # fmt: skip
+    api.openapi = _openapi_with_raw_article(api)  # type: ignore[method-assign]  # FastAPI's documented way to extend the document
+    authorized = _bearer(settings.gateway_token)
+
+    @api.post(
+        "/v1/articles",
+        status_code=status.HTTP_202_ACCEPTED,
+        dependencies=[Depends(authorized)],
+        responses={
+            401: {"model": Problem},
+            413: {"model": Problem},
+            422: {"model": Problem},
+            429: {"model": Problem, "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
+        },
+        openapi_extra={
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _SUBMISSION_SCHEMA}}}
+        },
+    )
+    async def submit(request: Request) -> SubmitResponse:
+        """Queue one article (a JSON object) or a batch (a JSON array); each item gets its id or its error."""
+        items = _items(await _read_limited(request, settings.gateway_max_request_bytes), settings.gateway_max_batch)
+        deployment: Deployment = request.app.state.deployment
+        ingest, metrics = deployment.ingest, deployment.metrics
+        try:
+            ingest.check_backlog()
+        except QueueFull as exc:
+            metrics.submitted.labels("refused").inc(len(items))
+            raise HTTPException(429, str(exc), headers={"Retry-After": str(RETRY_AFTER_S)}) from None
+        results = [_submit_one(ingest, index, item) for index, item in enumerate(items)]
+        for result in results:
+            metrics.submitted.labels(result.status).inc()
+        counts = {
+            kind: sum(r.status == kind for r in results) for kind in ("queued", "duplicate", "invalid", "refused")
+        }
+        return SubmitResponse(queued=counts["queued"], duplicates=counts["duplicate"], invalid=counts["invalid"],
+                              refused=counts["refused"], results=results)  # fmt: skip
+
+    @api.get("/v1/articles/{article_id}", dependencies=[Depends(authorized)],
+             responses={401: {"model": Problem}, 404: {"model": Problem}})  # fmt: skip
+    def article_status(article_id: str, request: Request) -> ArticleStatus:
+        """In flight (and in which stage), published (and where), or dead-lettered (and why)."""
+        deployment: Deployment = request.app.state.deployment
+        found = tracking.article_status(deployment.client, settings, deployment.stages, article_id)
+        if found is None:
+            raise HTTPException(404, f"no article {article_id} in flight, published or dead-lettered here")
+        return found
+
+    @api.get("/healthz", responses={503: {"model": Problem}})
+    def healthz(request: Request) -> dict[str, str]:
+        """Ready when Redis answers."""
+        try:
+            request.app.state.deployment.client.ping()
+        except redis.RedisError as exc:
+            raise HTTPException(503, f"redis unavailable: {exc}") from None
+        return {"status": "ok"}
+
+    @api.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+    def prometheus_metrics(request: Request) -> Response:
+        """Prometheus text format: queue depths, dead letters, in-flight and published articles, submissions."""
+        body, content_type = request.app.state.deployment.metrics.render()
+        return Response(body, media_type=content_type)
+
+    @api.exception_handler(redis.RedisError)
+    async def _redis_down(_request: Request, exc: redis.RedisError) -> JSONResponse:
+        return JSONResponse({"detail": f"redis unavailable: {exc}"}, status_code=503,
+                            headers={"Retry-After": str(RETRY_AFTER_S)})  # fmt: skip
+
+    return api
+
+
+# At module level: FastAPI resolves the (postponed) annotation below in this module's namespace.
+_BEARER = HTTPBearer(auto_error=False)
+
+
+def _bearer(secret: SecretStr) -> Callable[..., None]:
+    token = secret.get_secret_value().encode()
+
+    def authorized(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> None:
+        if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), token):
+            raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+
+    return authorized
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"request body of {declared} bytes is over the limit of {limit}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, f"request body is over the limit of {limit} bytes")
+    return bytes(body)
+
+
+def _items(body: bytes, max_batch: int) -> list[Any]:
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise HTTPException(422, f"invalid JSON: {exc}") from None
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise HTTPException(422, "an empty batch")
+    if len(items) > max_batch:
+        raise HTTPException(413, f"a batch of {len(items)} articles is over the limit of {max_batch}")
+    return items
+
+
+def _submit_one(ingest: Ingest, index: int, item: object) -> ItemResult:
+    try:
+        raw = parse_submission(item if isinstance(item, dict) else orjson.dumps(item))
+        accepted = ingest.submit(raw)
+    except (InvalidSubmission, BodyTooLarge) as exc:
+        return ItemResult(index=index, status="invalid", error=str(exc))
+    except (QueueFull, TransientError) as exc:  # the queue filled up, or Redis went away, during the batch
+        return ItemResult(index=index, status="refused", error=f"{exc}; send it again later")
+    return ItemResult(index=index, id=accepted.id, status="duplicate" if accepted.duplicate else "queued")
+
+
+def _openapi_with_raw_article(api: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI's document, plus the RawArticle schema that the hand-parsed request body refers to."""
+    original = api.openapi
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            document = original()
+            schema = RawArticle.model_json_schema(ref_template="#/components/schemas/{model}")
+            document.setdefault("components", {}).setdefault("schemas", {})["RawArticle"] = schema
+            api.openapi_schema = document
+        return api.openapi_schema
+
+    return openapi

@@ -1,0 +1,96 @@
+"""The main job: submit files, wait until each accepted article is published or dead-lettered, collect results."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+
+from config import Settings
+from newsflow.errors import InvalidSubmission, QueueFull, TransientError
+from newsflow.schema import DeadLetter
+from newsflow.state.ingest import Ingest
+from newsflow.state.streams import Fields, entry_article_id, entry_record, last_entry_id
+from workers.cli.files import Input
+
+
+@dataclass
+class Summary:
+    submitted: int = 0
+    processed: int = 0
+    duplicates: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    pending: set[str] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.invalid or self.dead_letters or self.pending)
+
+
+def run_job(
+    inputs: Iterable[Input],
+    ingest: Ingest,
+    client: redis.Redis,
+    settings: Settings,
+    on_record: Callable[[dict[str, Any]], None],
+    on_progress: Callable[[Summary], None] = lambda _: None,
+    timeout_s: float = 600,
+) -> Summary:
+    """Submit every input, then follow the output and dead-letter streams until all accepted articles are done."""
+    # Each stream's last entry read; typed as redis-py's xread takes it (its own key union, invariant in a dict).
+    streams: dict[Any, Any] = {
+        s: last_entry_id(client, s) for s in (settings.output_stream, settings.dead_letter_stream)
+    }
+    summary = Summary()
+
+    def follow(block_ms: int) -> None:
+        found: Any = client.xread(streams, block=block_ms, count=100)
+        for stream, entries in found or []:
+            name = stream.decode()
+            for entry_id, fields in entries:
+                streams[name] = entry_id.decode()
+                _collect(summary, name == settings.output_stream, fields, on_record)
+        on_progress(summary)
+
+    for item in inputs:
+        if item.raw is None:
+            summary.invalid.append(item.error or item.origin)
+            continue
+        while True:
+            try:
+                accepted = ingest.submit(item.raw)
+                break
+            except QueueFull:  # back-pressure: collect results while the stages catch up
+                follow(block_ms=500)
+            except (InvalidSubmission, TransientError) as exc:
+                summary.invalid.append(f"{item.origin}: {exc}")
+                accepted = None
+                break
+        if accepted is None:
+            continue
+        if accepted.duplicate:
+            summary.duplicates.append(f"{item.origin} ({accepted.id})")
+        else:
+            summary.submitted += 1
+            summary.pending.add(accepted.id)
+    on_progress(summary)
+    deadline = time.monotonic() + timeout_s
+    while summary.pending and time.monotonic() < deadline:
+        follow(block_ms=500)
+    return summary
+
+
+def _collect(summary: Summary, published: bool, fields: Fields, on_record: Callable[[dict[str, Any]], None]) -> None:
+    aid = entry_article_id(fields)
+    if aid not in summary.pending:
+        return
+    summary.pending.discard(aid)
+    if published:
+        summary.processed += 1
+        on_record(entry_record(fields))
+    else:
+        summary.dead_letters.append(DeadLetter.model_validate(entry_record(fields)))

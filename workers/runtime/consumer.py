@@ -1,0 +1,82 @@
+"""A Celery consumer that dead-letters what it cannot run, instead of logging and dropping it, and that
+survives a broker restart.
+
+Celery's own consumer acknowledges and forgets a message it cannot decode (pickle, which newsflow never
+accepts, or corrupt bytes) and one that names a task this worker does not know. Here each becomes a dead
+letter on the stage whose queue it came from, with its raw body kept for inspection.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+
+from celery.worker.consumer import Consumer
+from kombu.message import Message
+
+from newsflow.state.deadletters import DeadLetterStore
+from newsflow.state.ledger import Ledger
+from workers.runtime.app import dispatcher
+from workers.runtime.boot import worker_process
+
+log = logging.getLogger("newsflow.consumer")
+
+
+class DeadLetteringConsumer(Consumer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Survive the broker going away. While kombu 5.7 tears down a lost Redis connection, closing its channel
+        # (which restores unacknowledged messages) and acknowledging a task that finished meanwhile both reach
+        # for a transport client that is already gone: an AttributeError, which Celery treats as unrecoverable,
+        # so the worker would exit. Counted as connection errors, they make the consumer reconnect instead; the
+        # acknowledgements they lose leave messages in Redis' unacked set, which the visibility sweep returns
+        # (and publish's idempotency absorbs the repeat).
+        self.connection_errors: tuple[type[BaseException], ...] = (*self.connection_errors, AttributeError)
+        self._reconciling = False
+
+    def on_ready(self) -> None:
+        super().on_ready()
+        if not self._reconciling:  # on_ready runs again after every reconnect
+            self._reconciling = True
+            settings = worker_process(self.app).resources.settings
+            self.timer.call_repeatedly(max(1.0, min(60.0, settings.reconcile_after_s / 10)), self._reconcile)
+
+    def _reconcile(self) -> None:
+        """The safety net under the broker: articles accepted long ago and still open go round again."""
+        res = worker_process(self.app).resources
+        try:
+            Ledger(res.redis, res.keys).requeue_stale(
+                dispatcher(self.app), self.app.conf.newsflow_pipeline.first.name, res.settings.reconcile_after_s
+            )
+        except Exception as exc:  # noqa: BLE001 - Redis may be restarting; the next sweep tries again
+            log.warning("in-flight sweep skipped: %r", exc)
+
+    def on_decode_error(self, message: Message, exc: Exception) -> None:
+        reason = f"undecodable message ({message.content_type}): {exc}"
+        self._dead_letter(message, type(exc).__name__, reason, message.body)
+        message.ack()
+
+    def on_unknown_task(self, body: Any, message: Message, exc: Exception) -> None:
+        name = message.headers.get("task") if message.headers else None
+        self._dead_letter(message, "NotRegistered", f"no task named {name!r} on this worker", message.body)
+        super().on_unknown_task(body, message, exc)
+
+    def on_invalid_task(self, body: Any, message: Message, exc: Exception) -> None:
+        self._dead_letter(message, "InvalidTaskError", f"invalid task message: {exc}", message.body)
+        super().on_invalid_task(body, message, exc)
+
+    def _dead_letter(self, message: Message, error_type: str, reason: str, body: bytes | str) -> None:
+        raw = body if isinstance(body, bytes) else str(body).encode("utf-8", "replace")
+        queue = (message.delivery_info or {}).get("routing_key") or "unknown"
+        res = worker_process(self.app).resources
+        stage = res.keys.queue_stage(queue)
+        log.error("dead-lettering a message from %s: %s", queue, reason)
+        DeadLetterStore(res.redis, res.settings).write(
+            stage=stage,
+            message={"content_type": message.content_type, "body_base64": base64.b64encode(raw).decode("ascii")},
+            error_type=error_type,
+            reason=reason,
+            attempts=1,
+            worker=self.hostname,
+        )

@@ -1,0 +1,59 @@
+"""A worker's Prometheus metrics: every stage task's duration and outcome, counted in the pool process that ran
+it; for translate, the size of each model batch (sentences, articles) and translation-memory hits and misses.
+
+With NEWSFLOW_METRICS_PORT set, `newsflow worker` points prometheus_client's multiprocess mode at a fresh folder
+(PROMETHEUS_MULTIPROC_DIR) before any pool process starts, and serves the sum over its pool processes on that port.
+The gateway's metrics are in workers/api/metrics.py.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+STAGE_SECONDS = Histogram(
+    "newsflow_stage_duration_seconds",
+    "Time a stage task took in its pool process, by stage.",
+    ["stage"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+STAGE_OUTCOMES = Counter(
+    "newsflow_stage_outcomes", "Stage tasks by how they ended: ok, retried, requeued, dead_lettered.",
+    ["stage", "outcome"],
+)  # fmt: skip
+
+
+TRANSLATE_BATCH_SENTENCES = Histogram(
+    "newsflow_translate_batch_sentences", "Sentences per translation model call.",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+)  # fmt: skip
+TRANSLATE_BATCH_ARTICLES = Histogram(
+    "newsflow_translate_batch_articles", "Articles whose sentences shared one translation model call.",
+    buckets=(1, 2, 3, 4, 6, 8, 12, 16, 32, 64),
+)  # fmt: skip
+TRANSLATION_MEMORY = Counter(
+    "newsflow_translation_memory_sentences", "Translated sentences by whether the translation memory answered.",
+    ["result"],
+)  # fmt: skip
+
+
+def record_translation_batch(sentences: int, articles: int) -> None:
+    TRANSLATE_BATCH_SENTENCES.observe(sentences)
+    TRANSLATE_BATCH_ARTICLES.observe(articles)
+
+
+def record_translation_memory(hits: int, misses: int) -> None:
+    TRANSLATION_MEMORY.labels("hit").inc(hits)
+    TRANSLATION_MEMORY.labels("miss").inc(misses)
+
+
+def record_stage(stage: str, outcome: str, seconds: float) -> None:
+    STAGE_SECONDS.labels(stage).observe(seconds)
+    STAGE_OUTCOMES.labels(stage, outcome).inc()
+
+
+def serve_worker_metrics(port: int) -> None:
+    from prometheus_client import multiprocess, start_http_server
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    start_http_server(port, registry=registry)
