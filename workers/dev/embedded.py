@@ -86,6 +86,7 @@ class PrivateRedis:
         if self.password:
             args += ["--requirepass", self.password]
         self.process = _spawn(args, stdout=subprocess.DEVNULL)
+        # A probe of the server just started, before any settings name it (newsflow/state/client.py serves the rest).
         client = redis.Redis(port=self.port, password=self.password, socket_connect_timeout=0.5)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
