@@ -49,6 +49,7 @@ def register_stage_tasks(app: Celery, pipeline: Pipeline) -> None:
 
 
 def run_stage(task: StageTask, message: dict[str, Any]) -> None:
+    """Every stage task's body: the message as the stage's record, the stage, provenance, then on or out."""
     stage, process = task.stage, worker_process(task.app)
     loaded = process.loaded(stage)
     article = stage.apply(stage.reads.model_validate(message), loaded)
