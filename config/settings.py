@@ -7,6 +7,8 @@ The file is named by ``NEWSFLOW_CONFIG``; ``config/newsflow.example.toml`` lists
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -37,7 +39,9 @@ class Settings(BaseSettings):
     dead_letter_retention_s: int = Field(
         14 * 86400, ge=3600, description="How long a dead letter's input is kept for replay."
     )
-    pipeline_version: str = Field("1", description="Publish is idempotent per (article id, pipeline version).")
+    pipeline_version: str = Field(
+        "1", description="Publish is idempotent per (article id, article version, pipeline version)."
+    )
     pipeline: str = Field(
         "newsflow.stages:PIPELINE",
         pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
@@ -49,7 +53,10 @@ class Settings(BaseSettings):
     )
 
     dedup_window_s: int = Field(
-        86400, ge=0, description="Exact duplicates submitted within this window are dropped. 0 disables."
+        86400,
+        ge=0,
+        description="A version submitted again within this window, while still in flight, is a duplicate. 0 disables "
+        "that; a version already published is a duplicate whatever the window.",
     )
     max_body_bytes: int = Field(
         5_000_000, ge=1024, description="Largest raw html/text accepted at ingest (UTF-8 bytes)."
@@ -180,6 +187,14 @@ class Settings(BaseSettings):
         "text", description="`json`: one JSON object per log line, with article id and stage where there is one."
     )
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        # Said without the value: a URL carries the password.
+        if value is not None and not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
     @field_validator("translate_backends", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -219,3 +234,13 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process's settings, read and validated on first use."""
     return Settings()
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """A line for each NEWSFLOW_* variable that names no setting (a typo would otherwise be ignored in silence)."""
+    known = {f"NEWSFLOW_{name.upper()}" for name in Settings.model_fields} | {"NEWSFLOW_CONFIG"}
+    lines = []
+    for name in sorted(n for n in environ if n.startswith("NEWSFLOW_") and n not in known):
+        close = get_close_matches(name, known, n=1)
+        lines.append(f"{name} is not a newsflow setting" + (f"; did you mean {close[0]}?" if close else ""))
+    return lines

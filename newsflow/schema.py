@@ -21,6 +21,18 @@ SCHEMA_VERSION: Literal[1] = 1
 Scalar = str | int | float | bool | None
 
 
+class Versioned(BaseModel):
+    """Which version of its story a record is: the id names the story (its URL), the version what it said."""
+
+    version: int = Field(
+        1, ge=1, description="1 for the first content seen under this id; each changed content submitted under the "
+        "same URL (a corrected or updated story) is the next version.",
+    )  # fmt: skip
+    replaces: int | None = Field(
+        None, ge=1, description="The version this one updates (version - 1); null for a story's first version."
+    )
+
+
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -72,7 +84,7 @@ class RawArticle(FeedFields):
         return "html" if self.html is not None else "text"
 
 
-class IngestedArticle(FeedFields):
+class IngestedArticle(FeedFields, Versioned):
     """A validated RawArticle queued for extract. Its body is inline or, when large, behind ``body_ref``."""
 
     id: str
@@ -82,11 +94,13 @@ class IngestedArticle(FeedFields):
     body_ref: str | None = None
 
     @classmethod
-    def from_raw(cls, raw: RawArticle, article_id: str, body_ref: str | None = None) -> IngestedArticle:
-        """What ingest queues for ``raw``: its feed fields, and its body inline or as ``body_ref``."""
+    def from_raw(cls, raw: RawArticle, article_id: str, body_ref: str | None = None, version: int = 1
+                 ) -> IngestedArticle:  # fmt: skip
+        """What ingest queues for ``raw``: its feed fields, its version, and its body inline or as ``body_ref``."""
         fields = raw.model_dump(exclude={"schema_version", "html", "text"})
         body = {"body_ref": body_ref} if body_ref else {"body": raw.body}
-        return cls(id=article_id, received_at=datetime.now(UTC), body_kind=raw.body_kind, **fields, **body)
+        return cls(id=article_id, received_at=datetime.now(UTC), body_kind=raw.body_kind, version=version,
+                   replaces=version - 1 if version > 1 else None, **fields, **body)  # fmt: skip
 
     @model_validator(mode="after")
     def _body_or_ref(self) -> IngestedArticle:
@@ -170,7 +184,7 @@ class StageRun(Record):
     )
 
 
-class Article(Record):
+class Article(Record, Versioned):
     """The enriched record. Sections a stage has not reached yet are empty; publish sees them all filled."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
@@ -213,6 +227,7 @@ class DeadLetter(Record):
 
     schema_version: Literal[1] = SCHEMA_VERSION
     article_id: str | None
+    version: int | None = Field(None, description="The version of the article that failed (null: no article's).")
     stage: str
     error_type: str
     reason: str
@@ -226,6 +241,7 @@ class ArticleStatus(Record):
     """Where an accepted article is: in flight (and in which stage), published, or dead-lettered (and why)."""
 
     id: str
+    version: int = Field(1, ge=1, description="The story's latest version, which the state describes.")
     state: Literal["in_flight", "published", "dead_lettered"]
     stage: str | None = Field(
         None,

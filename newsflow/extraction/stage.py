@@ -120,6 +120,8 @@ def extract_article(job: IngestedArticle, body: str, language: LanguageIdentifie
     page_url = urljoin(url or "", meta.canonical_url) if meta.canonical_url else url
     return Article(
         id=job.id,
+        version=job.version,
+        replaces=job.replaces,
         url=canonical_url(page_url) if page_url and page_url.startswith(("http://", "https://")) else None,
         source=split.source or job.source_name or meta.site_name,
         site_name=meta.site_name,

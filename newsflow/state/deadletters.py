@@ -40,6 +40,7 @@ class DeadLetterStore:
         article_id = fields.get("id") if isinstance(fields.get("id"), str) else None
         letter = DeadLetter(
             article_id=article_id,
+            version=_version(fields) if article_id else None,
             stage=stage,
             error_type=error_type,
             reason=reason[:2000],
@@ -49,7 +50,7 @@ class DeadLetterStore:
             input_key=self._keys.dead_letter_input(uuid.uuid4().hex),
         )
         s = self._settings
-        marker = self._keys.dead_lettered(article_id, stage, s.pipeline_version) if article_id else ""
+        marker = self._keys.dead_lettered(article_id, stage, s.pipeline_version, _version(fields)) if article_id else ""
         body_ref = fields.get("body_ref") if isinstance(fields.get("body_ref"), str) else ""
         in_flight, in_flight_message, stage_marker = self._ledger.closing_keys(article_id or "")
         entry = self._write_once(
@@ -85,8 +86,9 @@ class DeadLetterStore:
         # Clear the marker first, so a replay that fails again gets its own letter; remove the old letter only
         # once the replay is queued, so a failed send leaves it in place.
         if letter.article_id:
+            version = _version(message)
             self._redis.delete(
-                self._keys.dead_lettered(letter.article_id, letter.stage, self._settings.pipeline_version)
+                self._keys.dead_lettered(letter.article_id, letter.stage, self._settings.pipeline_version, version)
             )
         dispatch(letter.stage, message)
         pipe = self._redis.pipeline()
@@ -95,3 +97,9 @@ class DeadLetterStore:
             pipe.delete(letter.input_key)
         pipe.execute()
         return letter
+
+
+def _version(message: dict[str, Any]) -> int:
+    """The article version a stage's input carries (1 for a message without one, or not an article's)."""
+    version = message.get("version")
+    return version if isinstance(version, int) and version >= 1 else 1

@@ -1,7 +1,10 @@
-"""Ingest: validate a submission, give it its deterministic id, drop exact duplicates, queue it for the first stage.
+"""Ingest: validate a submission, give it its deterministic id and its version, drop duplicates, queue the rest.
 
-One ``Ingest`` serves the HTTP gateway, `newsflow submit` and `newsflow process`. An invalid submission fails
-here, at once, with an InvalidSubmission that says what is wrong; nothing is queued.
+The id names the story (its canonical URL); the content digest (newsflow/ids.py) names what it says. The same id
+and content again is a duplicate; the same id with new content is an update, queued as the story's next version
+and published as a record of its own. One ``Ingest`` serves the HTTP gateway, `newsflow submit` and `newsflow
+process`. An invalid submission fails here, at once, with an InvalidSubmission that says what is wrong; nothing is
+queued.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import redis
@@ -17,18 +20,27 @@ from pydantic import ValidationError
 
 from config import Settings
 from newsflow.errors import BodyTooLarge, InvalidSubmission, QueueFull, TransientError
-from newsflow.ids import article_id
+from newsflow.ids import article_id, content_digest
 from newsflow.schema import IngestedArticle, RawArticle
 from newsflow.state import Dispatch
 from newsflow.state.figures import queue_depths
 from newsflow.state.keys import Keys
 from newsflow.state.ledger import Ledger
+from newsflow.state.output import Publisher
+from newsflow.state.versions import Versions
+
+Outcome = Literal["queued", "updated", "duplicate"]
 
 
 @dataclass(frozen=True)
 class Accepted:
     id: str
-    duplicate: bool
+    status: Outcome  # queued: a new story; updated: a new version of a known one; duplicate: nothing new
+    version: int
+
+    @property
+    def duplicate(self) -> bool:
+        return self.status == "duplicate"
 
 
 def describe(exc: ValidationError) -> str:
@@ -60,32 +72,37 @@ class Ingest:
         self._redis, self._settings, self._stages, self._dispatch = client, settings, tuple(stages), dispatch
         self._keys = Keys.from_settings(settings)
         self._ledger = Ledger(client, self._keys)
+        self._versions = Versions(client, self._keys, settings.published_marker_ttl_s)
+        self._published = Publisher(client, settings)
         self._backlog_ok_until = 0.0
 
     def submit(self, raw: RawArticle) -> Accepted:
-        """Queue one validated article, unless the same one was accepted within the dedup window.
-        Raises QueueFull, and queues nothing, while a stage is behind by more than NEWSFLOW_MAX_QUEUE_DEPTH."""
+        """Queue one validated article, unless this version of it was published already or accepted within the
+        dedup window. Raises QueueFull, and queues nothing, while a stage is behind by more than
+        NEWSFLOW_MAX_QUEUE_DEPTH."""
         s = self._settings
         size = len(raw.body.encode("utf-8"))
         if size > s.max_body_bytes:
             raise BodyTooLarge(size, s.max_body_bytes)
         self.check_backlog()
-        aid = article_id(raw)
-        seen = self._keys.seen(aid)
-        window = s.dedup_window_s
+        aid, digest = article_id(raw), content_digest(raw)
+        version = self._versions.of(aid, digest)
+        if self._published.was_published(aid, version):
+            return Accepted(aid, "duplicate", version)
+        seen, window = self._keys.seen(aid, digest), s.dedup_window_s
         # The marker reads "pending" until the article is queued, "queued" after: a resubmission finds "queued"
         # and is a duplicate; one that finds "pending" (an earlier attempt may have failed in between) is queued
         # again, and publish's idempotency absorbs the repeat. So no accepted article depends on a marker alone.
         first = not window or self._redis.set(seen, "pending", nx=True, ex=window)
         if not first and self._redis.get(seen) == b"queued":
-            return Accepted(aid, duplicate=True)
+            return Accepted(aid, "duplicate", version)
         try:
-            self._queue(raw, aid, size)
+            self._queue(raw, aid, size, version)
         except Exception as exc:
             raise TransientError(f"could not queue article {aid}: {exc}") from exc
         if window:
             self._redis.set(seen, "queued", ex=window)
-        return Accepted(aid, duplicate=False)
+        return Accepted(aid, "updated" if version > 1 else "queued", version)
 
     def check_backlog(self) -> None:
         """Raises QueueFull while a stage queue holds more than NEWSFLOW_MAX_QUEUE_DEPTH messages."""
@@ -97,12 +114,12 @@ class Ingest:
                 raise QueueFull(self._keys.queue(stage), depth, limit)
         self._backlog_ok_until = time.monotonic() + self.BACKLOG_CHECK_INTERVAL_S
 
-    def _queue(self, raw: RawArticle, aid: str, size: int) -> None:
+    def _queue(self, raw: RawArticle, aid: str, size: int, version: int) -> None:
         s, pipe = self._settings, self._redis.pipeline()
-        body_ref = self._keys.body(aid) if size > s.inline_body_max_bytes else None
+        body_ref = self._keys.body(aid, version) if size > s.inline_body_max_bytes else None
         if body_ref:
             pipe.set(body_ref, raw.body.encode("utf-8"), ex=s.body_ttl_s)
-        message = IngestedArticle.from_raw(raw, aid, body_ref).model_dump(mode="json")
+        message = IngestedArticle.from_raw(raw, aid, body_ref, version).model_dump(mode="json")
         self._ledger.open(pipe, aid, message, s.body_ttl_s)
         pipe.execute()
         self._dispatch(self._stages[0], message)

@@ -36,17 +36,21 @@ class Keys:
         """The Redis lists that hold a stage queue's messages, one per kombu priority step."""
         return [_KOMBU_CHANNEL._q_for_pri(self.queue(stage), step) for step in kombu_redis.PRIORITY_STEPS]
 
-    def seen(self, article_id: str) -> str:
-        """Ingest's duplicate marker, alive for the dedup window."""
-        return f"{self.prefix}:seen:{article_id}"
+    def seen(self, article_id: str, digest: str) -> str:
+        """Ingest's duplicate marker of one content under an id, alive for the dedup window."""
+        return f"{self.prefix}:seen:{article_id}:{digest}"
 
-    def body(self, article_id: str) -> str:
+    def versions(self, article_id: str) -> str:
+        """Hash of the story's versions: each content digest's version number, and ``latest``."""
+        return f"{self.prefix}:versions:{article_id}"
+
+    def body(self, article_id: str, version: int) -> str:
         """A raw body too large to travel inside a message."""
-        return f"{self.prefix}:body:{article_id}"
+        return f"{self.prefix}:body:{article_id}:{version}"
 
-    def published(self, article_id: str, pipeline_version: str) -> str:
-        """Publish's idempotency marker; its value is the output stream entry id."""
-        return f"{self.prefix}:published:{pipeline_version}:{article_id}"
+    def published(self, article_id: str, pipeline_version: str, version: int) -> str:
+        """Publish's idempotency marker of one version of an article; its value is the output stream entry id."""
+        return f"{self.prefix}:published:{pipeline_version}:{article_id}:{version}"
 
     def published_count(self, bucket: int) -> str:
         """How many records publish added in one 10-second bucket (for "published in the last minute")."""
@@ -55,9 +59,9 @@ class Keys:
     def dead_letter_input(self, token: str) -> str:
         return f"{self.prefix}:dlq-input:{token}"
 
-    def dead_lettered(self, article_id: str, stage: str, pipeline_version: str) -> str:
-        """Marks that an article has its dead letter for a stage: a redelivered failure adds no second one."""
-        return f"{self.prefix}:dead-lettered:{pipeline_version}:{stage}:{article_id}"
+    def dead_lettered(self, article_id: str, stage: str, pipeline_version: str, version: int) -> str:
+        """Marks that a version of an article has its dead letter for a stage: a redelivered failure adds no second."""
+        return f"{self.prefix}:dead-lettered:{pipeline_version}:{stage}:{article_id}:{version}"
 
     def worker_losses(self, task_id: str) -> str:
         """How often a pool process died while it held this task's message."""

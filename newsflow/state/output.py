@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import redis
 
@@ -11,6 +12,7 @@ from newsflow.schema import Article
 from newsflow.state import scripts
 from newsflow.state.keys import Keys
 from newsflow.state.ledger import Ledger
+from newsflow.state.streams import entries, entry_record
 from newsflow.wire import dumps
 
 COUNT_BUCKET_S = 10  # published-count buckets: "published in the last minute" sums the last six
@@ -18,16 +20,28 @@ COUNT_BUCKET_S = 10  # published-count buckets: "published in the last minute" s
 
 class Publisher:
     def __init__(self, client: redis.Redis, settings: Settings) -> None:
-        self._keys, self._settings = Keys.from_settings(settings), settings
+        self._client, self._keys, self._settings = client, Keys.from_settings(settings), settings
         self._ledger = Ledger(client, self._keys)
         self._publish_once = scripts.register(client, "publish")
 
+    def was_published(self, article_id: str, version: int) -> bool:
+        return bool(self._client.exists(self._keys.published(article_id, self._settings.pipeline_version, version)))
+
+    def published_record(self, article_id: str, version: int) -> dict[str, Any] | None:
+        """The record this version of the article was published as, while the stream still holds it."""
+        entry = self._client.get(self._keys.published(article_id, self._settings.pipeline_version, version))
+        if not isinstance(entry, bytes):
+            return None
+        found = entries(self._client, self._keys.output_stream, entry.decode(), entry.decode())
+        return entry_record(found[0][1]) if found else None
+
     def publish(self, article: Article) -> tuple[bool, str]:
-        """(True, entry id) for a new record; (False, earlier entry id) when this version was published already.
+        """(True, entry id) for a new record; (False, earlier entry id) when this version of the article was published
+        already.
         Marker check, XADD and marker write are one atomic step: a redelivered message adds nothing."""
         s, keys = self._settings, self._keys
         added, entry = self._publish_once(
-            keys=[keys.published(article.id, s.pipeline_version), keys.output_stream,
+            keys=[keys.published(article.id, s.pipeline_version, article.version), keys.output_stream,
                   *self._ledger.closing_keys(article.id), keys.published_count(int(time.time()) // COUNT_BUCKET_S)],
             args=[article.id, dumps(article.model_dump(mode="json")), s.output_stream_maxlen, s.published_marker_ttl_s,
                   7 * COUNT_BUCKET_S],

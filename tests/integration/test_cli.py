@@ -55,12 +55,15 @@ def test_the_main_job_processes_the_examples_on_a_private_redis():
     # No model installed: Arabic comes out glossed and labelled so, English passes through.
     assert {(r["language"], r["translation"]["quality"]) for r in records} == {("ar", "gloss"), ("en", "original")}
     assert "started a private Redis" in stderr and "processed 5" in stderr and "dead letters 0" in stderr
+    assert stderr.count("No translation model into en") == 1, "one notice per condition per run"
+    assert "ctranslate2:" not in stderr and "shutdown" not in stderr, "worker chatter only with --verbose"
 
 
 def test_the_main_job_reports_bad_input_and_exits_1(tmp_path):
     (tmp_path / "good.txt").write_bytes((EXAMPLES / "ar-beirut-rainfall.txt").read_bytes())
     (tmp_path / "empty.html").write_text("<html><body><nav>Home | News</nav></body></html>")
     (tmp_path / "broken.json").write_text("{")
+    (tmp_path / "NOTES.md").write_text("not an article")
     out = tmp_path / "out.jsonl"
     done = newsflow("process", str(tmp_path), "--out", str(out))
     stderr = done.stderr.decode()
@@ -68,6 +71,15 @@ def test_the_main_job_reports_bad_input_and_exits_1(tmp_path):
     assert len(jsonl(out.read_bytes())) == 1
     assert "processed 1" in stderr and "invalid 1" in stderr and "dead letters 1" in stderr
     assert "broken.json: invalid JSON" in stderr and "EmptyExtraction" in stderr
+    assert "skipped 1" in stderr and "NOTES.md: not an article file" in stderr
+
+
+def test_a_run_that_finds_nothing_to_process_says_so_and_fails(tmp_path):
+    (tmp_path / "readme.md").write_text("nothing here")
+    done = newsflow("extract", str(tmp_path))
+    assert done.returncode == 1 and "nothing to process" in done.stderr.decode() and not done.stdout
+    named = newsflow("extract", str(tmp_path / "readme.md"))
+    assert named.returncode == 1 and "not a file newsflow reads" in named.stderr.decode()
 
 
 def test_extract_shows_the_shared_page_split(shared_page):
@@ -125,6 +137,24 @@ def test_submit_tail_and_dlq_against_a_running_deployment(redis_server, tmp_path
     assert entry_id not in remaining
 
 
+@pytest.mark.usefixtures("workers")
+def test_process_against_a_deployment_answers_a_duplicate_with_its_published_record_at_once(redis_server, tmp_path):
+    story = tmp_path / "story.json"
+    story.write_bytes(orjson.dumps({"url": "https://example.org/process-twice",
+                                    "text": "Officials in Amman opened the new water line on Sunday. " * 4}))  # fmt: skip
+    first = newsflow("process", "--no-workers", "--timeout", "60", str(story), redis_url=redis_server.url)
+    assert first.returncode == 0, first.stderr.decode()
+    (record,) = jsonl(first.stdout)
+    for window in ("86400", "0"):  # with the dedup window off too: publish's marker says it is out already
+        started = time.monotonic()
+        again = newsflow("process", "--no-workers", "--timeout", "60", str(story), redis_url=redis_server.url,
+                         dedup_window_s=window)  # fmt: skip
+        assert again.returncode == 0, again.stderr.decode()
+        assert time.monotonic() - started < 30, "it waited for work that was never queued"
+        assert jsonl(again.stdout) == [record], "a duplicate's published record is its output"
+        assert "duplicates 1" in again.stderr.decode() and "its published record follows" in again.stderr.decode()
+
+
 def one_line(done: subprocess.CompletedProcess) -> str:
     """The command's stderr, which must be a single line and no traceback."""
     stderr = done.stderr.decode()
@@ -149,6 +179,18 @@ def test_a_missing_or_malformed_id_is_one_line_and_its_exit_code(redis_server, a
 def test_an_unreachable_redis_is_one_line_and_exit_3(args):
     done = newsflow(*args, redis_url=f"redis://127.0.0.1:{free_port()}/0")
     assert done.returncode == 3 and "cannot reach Redis" in one_line(done)
+
+
+def test_a_redis_url_without_a_scheme_is_refused_without_showing_it():
+    done = newsflow("dlq", "list", redis_url="P4ssw0rd-secret@127.0.0.1:6379/0")
+    stderr = one_line(done)
+    assert done.returncode == 2 and "redis://" in stderr and "P4ss" not in stderr
+
+
+def test_a_misspelt_setting_is_warned_about_with_the_one_meant(redis_server):
+    done = newsflow("dlq", "list", redis_url=redis_server.url, dedup_window="5")
+    assert done.returncode == 0, done.stderr.decode()
+    assert "NEWSFLOW_DEDUP_WINDOW is not a newsflow setting; did you mean NEWSFLOW_DEDUP_WINDOW_S?" in one_line(done)
 
 
 def test_invalid_settings_are_one_line_and_exit_2_without_the_secret():
@@ -187,6 +229,8 @@ def test_ctrl_c_stops_everything_the_main_job_started(tmp_path):
         assert len(processes_using(url)) >= 3, "the private Redis and the local workers did not start"
         job.send_signal(signal.SIGINT)
         assert job.wait(60) == 130
+        summary = job.stderr.read().decode()
+        assert "processed" in summary and "interrupted" in summary, "a summary after Ctrl-C too: " + summary[-500:]
     deadline = time.monotonic() + 10
     while processes_using(url) and time.monotonic() < deadline:
         time.sleep(0.2)

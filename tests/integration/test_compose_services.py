@@ -50,6 +50,16 @@ def local_argv(argv: list[str]) -> list[str]:
     return [str(Path(sys.executable).with_name(argv[0])) if argv[0] in {"newsflow", "celery"} else argv[0], *argv[1:]]
 
 
+def local_command(service: dict) -> list[str]:
+    """The service's command, behind its own entrypoint where it has one (the image's docker-entrypoint.sh, which
+    only drops privileges, is not here: the command runs as it is)."""
+    command = local_argv(service["command"])
+    if "entrypoint" not in service:
+        return command
+    shell, flag, script, name = service["entrypoint"]
+    return [shell, flag, interpolate(script).replace("docker-entrypoint.sh ", ""), name, *command]
+
+
 def service_env(service: dict) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
     env |= {k: localise(interpolate(str(v))) for k, v in (service.get("environment") or {}).items()}
@@ -76,8 +86,7 @@ def compose() -> Iterator[dict[str, dict]]:
     with ExitStack() as stack:
         for name in ["redis", *(n for n in services if n != "redis")]:
             service = services[name]
-            process = _spawn(local_argv(service["command"]), env=service_env(service), cwd=ROOT,
-                             stdout=subprocess.DEVNULL)  # fmt: skip
+            process = _spawn(local_command(service), env=service_env(service), cwd=ROOT, stdout=subprocess.DEVNULL)
             stack.callback(_stop, process, 30)
             if name == "redis":
                 wait_healthy(name, service)
@@ -97,6 +106,22 @@ def wait_healthy(name: str, service: dict, timeout_s: float = 120) -> None:
 def test_every_service_runs_its_own_command_and_passes_its_own_health_check(compose):
     for name, service in compose.items():
         wait_healthy(name, service)
+
+
+def test_no_command_line_shows_a_secret(compose):
+    """`ps` shows every process's arguments to anyone on the machine; the secrets travel in environments only."""
+    wait_healthy("redis", compose["redis"])
+    secrets = set(SECRETS.values()) | {value.split(":", 1)[1] for value in SECRETS.values() if ":" in value}
+    shown = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().decode(errors="replace")
+        except OSError:  # the process ended while we looked
+            continue
+        shown += [cmdline.parent.name for secret in secrets if secret in argv]
+    assert not shown, f"processes {shown} carry a secret on their command line"
+    assert subprocess.run(["redis-cli", "-p", str(PORTS["6379"]), "ping"], capture_output=True, text=True,
+                          timeout=10).stdout.strip().startswith("NOAUTH"), "Redis must require its password"  # fmt: skip
 
 
 def test_flower_shows_every_stage_worker_and_the_tasks_that_ran(compose):

@@ -78,6 +78,11 @@ def test_one_article_is_queued_and_followed_to_publication(http):
     assert published["state"] == "published" and published["entry_id"]
     again = http.post("/v1/articles", json=article(2), headers=AUTH).json()
     assert again["duplicates"] == 1 and again["results"][0]["id"] == result["id"]
+    changed = {**article(2), "title": "A corrected headline"}
+    update = http.post("/v1/articles", json=changed, headers=AUTH).json()
+    assert update["updated"] == 1 and update["results"][0] | {"index": 0} == {
+        "index": 0, "id": result["id"], "status": "updated", "version": 2, "error": None}  # fmt: skip
+    assert wait_for_state(http, result["id"], "published")["version"] == 2
 
 
 def test_a_batch_with_good_and_bad_items_gets_a_result_for_each(http):

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import random
+import time
 from datetime import UTC, datetime
 
 import pytest
 
 from newsflow.errors import BodyTooLarge, InvalidSubmission
-from newsflow.ids import article_id
+from newsflow.ids import article_id, content_digest
 from newsflow.schema import Article, RawArticle
 from newsflow.stages import PIPELINE, task_name
 from newsflow.state.deadletters import DeadLetterStore
 from newsflow.state.ingest import parse_submission
+from newsflow.state.keys import Keys
 from newsflow.state.output import Publisher
 from newsflow.state.streams import entries, entry_article_id
-from tests.conftest import EXAMPLES, wait_until_idle
+from tests.conftest import EXAMPLES, stream_records, wait_until_idle
 from workers.cli.files import read_inputs
 from workers.runtime.app import dispatcher
 
@@ -83,6 +85,30 @@ def test_a_resubmitted_article_is_a_duplicate(gateway, settings, client, wait_fo
     assert ids_in(client, settings.output_stream).count(first.id) == 1
 
 
+def test_a_corrected_story_under_the_same_url_comes_out_as_its_next_version(gateway, settings, client, wait_for):
+    url, story = (
+        "https://example.org/corrected",
+        "The harbour in Aqaba reopened on Monday after repairs, officials said.",
+    )
+    first = gateway.submit(RawArticle(url=url, text=f"{story}\n\n{GOOD}"))
+    assert (first.status, first.version) == ("queued", 1)
+    assert wait_for(settings.output_stream, {first.id})
+    same = gateway.submit(
+        RawArticle(url=url + "?utm_source=feed", text=f"{story.replace('  ', ' ')}  \n\n{GOOD}\u200b")
+    )
+    assert (same.status, same.version) == ("duplicate", 1), "only whitespace and an invisible character changed"
+    corrected = story.replace("Monday", "Tuesday")
+    update = gateway.submit(RawArticle(url=url, text=f"{corrected}\n\n{GOOD}"))
+    assert (update.id, update.status, update.version) == (first.id, "updated", 2)
+    deadline, records = time.monotonic() + 60, []
+    while len(records) < 2 and time.monotonic() < deadline:
+        records = [r for r in stream_records(client, settings.output_stream) if r["id"] == first.id]
+        time.sleep(0.1)
+    assert [(r["version"], r["replaces"]) for r in records] == [(1, None), (2, 1)], "the update is its own record"
+    assert "Tuesday" in records[1]["body"][0] and "Monday" in records[0]["body"][0]
+    assert gateway.submit(RawArticle(url=url, text=f"{corrected}\n\n{GOOD}")).duplicate, "the update, sent again"
+
+
 def test_a_redelivered_publish_adds_no_second_record(app, settings, client, wait_for):
     record = Article(id="redelivered", received_at=datetime.now(UTC), body=["x"],
                      translation={"status": "untranslated", "quality": "none", "target_language": "en"})  # fmt: skip
@@ -101,7 +127,9 @@ def test_large_bodies_travel_by_reference(gateway, settings, client, wait_for):
     raw = RawArticle(text=(paragraph * 10 + "\n\n") * 80)
     assert len(raw.body.encode()) > settings.inline_body_max_bytes
     accepted = gateway.submit(raw)
-    assert client.ttl(f"newsflow:body:{accepted.id}") > 0, "the large body was not stored by reference"
+    assert client.ttl(Keys.from_settings(settings).body(accepted.id, 1)) > 0, (
+        "the large body was not stored by reference"
+    )
     (record,) = wait_for(settings.output_stream, {accepted.id})
     assert len(record["body"]) == 80 and "ES" in record["countries"]
 
@@ -164,7 +192,8 @@ def test_garbage_sent_straight_to_every_stage_is_dead_lettered_and_workers_go_on
 def test_an_article_whose_queueing_failed_is_not_mistaken_for_a_duplicate(gateway, client, settings, wait_for):
     raw = RawArticle(url="https://example.org/half-submitted", text=GOOD)
     aid = article_id(raw)
-    client.set(f"newsflow:seen:{aid}", "pending", ex=60)  # what a submit that died before queueing leaves behind
+    seen = Keys.from_settings(settings).seen(aid, content_digest(raw))
+    client.set(seen, "pending", ex=60)  # what a submit that died before queueing leaves behind
     accepted = gateway.submit(raw)
     assert not accepted.duplicate
     assert wait_for(settings.output_stream, {aid})

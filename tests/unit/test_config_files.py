@@ -1,6 +1,7 @@
 """The example settings file and docker-compose.yml stay in step with the code."""
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -57,3 +58,13 @@ def test_compose_scales_per_stage_and_lets_tasks_finish():
         assert "healthcheck" in service, f"{name} has no health check"
     assert "FLOWER_BASIC_AUTH" in services["flower"]["environment"]
     assert "NEWSFLOW_GATEWAY_TOKEN" in services["gateway"]["environment"]
+
+
+def test_secrets_stay_out_of_git_and_the_image_and_env_example_lists_what_compose_reads():
+    for ignore in (".gitignore", ".dockerignore"):
+        assert ".env" in (ROOT / ignore).read_text().splitlines(), f"{ignore} must keep .env out"
+    compose = "".join((ROOT / name).read_text() for name in ("docker-compose.yml", "docker-compose.gpu.yml"))
+    read = set(re.findall(r"\$\{(\w+)", compose))
+    listed = {line.split("=", 1)[0] for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line
+              and not line.startswith("#")}  # fmt: skip
+    assert read and listed == read, f".env.example lists {sorted(listed)}; compose reads {sorted(read)}"

@@ -1,5 +1,8 @@
 """Reading articles from files: encodings, JSON shapes, and clear errors for what is not an article."""
 
+import gzip
+from pathlib import Path
+
 import pytest
 
 from newsflow.errors import InvalidSubmission
@@ -39,3 +42,32 @@ def test_every_kind_of_file(tmp_path):
 def test_parse_submission_says_what_is_wrong(data, message):
     with pytest.raises(InvalidSubmission, match=message):
         parse_submission(data)
+
+
+def test_suffixes_in_any_case_and_gzipped_files_are_read(tmp_path):
+    (tmp_path / "STORY.HTML").write_text("<html><body><p>Upper-case suffix.</p></body></html>")
+    (tmp_path / "feed.jsonl.gz").write_bytes(gzip.compress(b'{"text": "one"}\n{"text": "two"}\n'))
+    (tmp_path / "note.TXT.GZ").write_bytes(gzip.compress("نص مضغوط".encode()))
+    items = list(read_inputs([tmp_path]))
+    assert [(Path(i.origin).name, i.raw.body) for i in items] == [
+        ("STORY.HTML", "<html><body><p>Upper-case suffix.</p></body></html>"),
+        ("feed.jsonl.gz:1", "one"), ("feed.jsonl.gz:2", "two"), ("note.TXT.GZ", "نص مضغوط")]  # fmt: skip
+
+
+def test_a_folder_lists_what_it_skips_and_a_named_file_of_another_type_says_so(tmp_path):
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.7")
+    (tmp_path / "story.txt").write_text("A story.")
+    skipped = [i.skipped for i in read_inputs([tmp_path]) if i.skipped]
+    assert len(skipped) == 1 and "scan.pdf: not an article file" in skipped[0]
+    (named,) = read_inputs([tmp_path / "scan.pdf"])
+    assert named.raw is None and "not a file newsflow reads" in named.error and "UTF-8" not in named.error
+
+
+def test_broken_gzip_a_gzip_bomb_and_a_list_of_numbers_are_errors_not_crashes(tmp_path, monkeypatch):
+    (tmp_path / "broken.txt.gz").write_bytes(b"not gzip at all")
+    (tmp_path / "big.txt.gz").write_bytes(gzip.compress(b"x" * 10_000))
+    (tmp_path / "numbers.json").write_text("[1, 2]")
+    monkeypatch.setattr("workers.cli.files.MAX_UNPACKED_BYTES", 1_000)
+    errors = [i.error for i in read_inputs([tmp_path])]
+    assert "not a readable gzip file" in errors[1] and "unpacks to more than 1,000 bytes" in errors[0]
+    assert errors[2:] == [f"{tmp_path}/numbers.json[{n}]: a raw article is a JSON object, not int" for n in (1, 2)]

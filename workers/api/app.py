@@ -22,7 +22,7 @@ import redis
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 from config import Settings
 from newsflow.errors import BodyTooLarge, InvalidSubmission, NotConfigured, QueueFull, TransientError
@@ -41,12 +41,14 @@ RETRY_AFTER_S = 5
 class ItemResult(BaseModel):
     index: int
     id: str | None = None
-    status: Literal["queued", "duplicate", "invalid", "refused"]
+    status: Literal["queued", "updated", "duplicate", "invalid", "refused"]
+    version: int | None = None
     error: str | None = None
 
 
 class SubmitResponse(BaseModel):
     queued: int
+    updated: int = Field(description="New versions of stories already seen under the same URL.")
     duplicates: int
     invalid: int
     refused: int
@@ -123,10 +125,11 @@ def create_api(settings: Settings) -> FastAPI:
         for result in results:
             metrics.submitted.labels(result.status).inc()
         counts = {
-            kind: sum(r.status == kind for r in results) for kind in ("queued", "duplicate", "invalid", "refused")
+            kind: sum(r.status == kind for r in results)
+            for kind in ("queued", "updated", "duplicate", "invalid", "refused")
         }
-        return SubmitResponse(queued=counts["queued"], duplicates=counts["duplicate"], invalid=counts["invalid"],
-                              refused=counts["refused"], results=results)  # fmt: skip
+        return SubmitResponse(queued=counts["queued"], updated=counts["updated"], duplicates=counts["duplicate"],
+                              invalid=counts["invalid"], refused=counts["refused"], results=results)  # fmt: skip
 
     @api.get("/v1/articles/{article_id}", dependencies=[Depends(authorized)],
              responses={401: {"model": Problem}, 404: {"model": Problem}})  # fmt: skip
@@ -208,7 +211,7 @@ def _submit_one(ingest: Ingest, index: int, item: object) -> ItemResult:
         return ItemResult(index=index, status="invalid", error=str(exc))
     except (QueueFull, TransientError) as exc:  # the queue filled up, or Redis went away, during the batch
         return ItemResult(index=index, status="refused", error=f"{exc}; send it again later")
-    return ItemResult(index=index, id=accepted.id, status="duplicate" if accepted.duplicate else "queued")
+    return ItemResult(index=index, id=accepted.id, status=accepted.status, version=accepted.version)
 
 
 def _openapi_with_raw_article(api: FastAPI) -> Callable[[], dict[str, Any]]:

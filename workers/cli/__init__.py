@@ -7,12 +7,14 @@ and its exit code (workers/cli/shell.py lists them; so does `newsflow --help`), 
 
 from __future__ import annotations
 
+import os
 import sys
 
 import redis
 import typer
 from pydantic import ValidationError
 
+from config import unknown_variables
 from newsflow.errors import NewsflowError, NotConfigured
 from workers.cli import dlq, models, ops, run, serve
 from workers.cli.shell import EXIT_CODES_HELP, ExitCode, err
@@ -26,6 +28,8 @@ cli.add_typer(models.app, name="models")
 
 
 def main() -> None:
+    for line in unknown_variables(os.environ):
+        err.print(f"[yellow]warning[/yellow]: {line}")
     try:
         cli()
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ import redis
 from celery import Celery
 
 from config import Settings
+from newsflow.models import installed
 from newsflow.resources import Resources
 from newsflow.state.client import connect
 from newsflow.state.figures import read_figures
@@ -113,3 +114,15 @@ def _translation(res: Resources) -> Check:
     route = service.route("ar", res.settings.target_language)
     arabic = f"ar-{res.settings.target_language} by {route.key}" if route else "no backend for Arabic"
     return Check("translation", "ok", f"backends: {service.describe()}; {arabic}")
+
+
+def translation_notice(settings: Settings) -> list[str]:
+    """What a person running the main job should know once (not once per worker process) about translation."""
+    if "ctranslate2" not in settings.translate_backends:
+        return []
+    folder = settings.models_dir.expanduser()
+    if any(m.target in (settings.target_language, "mul") for m in (installed(folder) if folder.is_dir() else [])):
+        return []
+    fallback = "the gloss fallback reads Arabic word by word" if "gloss" in settings.translate_backends else ""
+    return [f"No translation model into {settings.target_language} is installed in {folder}"
+            + (f": {fallback}" if fallback else "") + " (`newsflow models install FILE`)"]  # fmt: skip

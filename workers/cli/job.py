@@ -13,22 +13,27 @@ from config import Settings
 from newsflow.errors import InvalidSubmission, QueueFull, TransientError
 from newsflow.schema import DeadLetter
 from newsflow.state.ingest import Ingest
+from newsflow.state.output import Publisher
 from newsflow.state.streams import Fields, entry_article_id, entry_record, last_entry_id
 from workers.cli.files import Input
 
 
 @dataclass
 class Summary:
+    found: int = 0  # inputs that were articles, valid or not
     submitted: int = 0
     processed: int = 0
+    skipped: list[str] = field(default_factory=list)
+    updates: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
-    pending: set[str] = field(default_factory=set)
+    pending: set[tuple[str, int]] = field(default_factory=set)  # (article id, version) queued and not out yet
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
-        return not (self.invalid or self.dead_letters or self.pending)
+        return self.found > 0 and not (self.invalid or self.dead_letters or self.pending)
 
 
 def run_job(
@@ -40,12 +45,13 @@ def run_job(
     on_progress: Callable[[Summary], None] = lambda _: None,
     timeout_s: float = 600,
 ) -> Summary:
-    """Submit every input, then follow the output and dead-letter streams until all accepted articles are done."""
+    """Submit every input, then follow the output and dead-letter streams until every article queued is out. A
+    duplicate is not waited for: its published record is written at once, where the output stream still has it."""
     # Each stream's last entry read; typed as redis-py's xread takes it (its own key union, invariant in a dict).
     streams: dict[Any, Any] = {
         s: last_entry_id(client, s) for s in (settings.output_stream, settings.dead_letter_stream)
     }
-    summary = Summary()
+    summary, publisher = Summary(), Publisher(client, settings)
 
     def follow(block_ms: int) -> None:
         found: Any = client.xread(streams, block=block_ms, count=100)
@@ -56,41 +62,56 @@ def run_job(
                 _collect(summary, name == settings.output_stream, fields, on_record)
         on_progress(summary)
 
-    for item in inputs:
-        if item.raw is None:
-            summary.invalid.append(item.error or item.origin)
-            continue
-        while True:
-            try:
-                accepted = ingest.submit(item.raw)
-                break
-            except QueueFull:  # back-pressure: collect results while the stages catch up
-                follow(block_ms=500)
-            except (InvalidSubmission, TransientError) as exc:
-                summary.invalid.append(f"{item.origin}: {exc}")
-                accepted = None
-                break
-        if accepted is None:
-            continue
-        if accepted.duplicate:
-            summary.duplicates.append(f"{item.origin} ({accepted.id})")
-        else:
+    try:
+        for item in inputs:
+            if item.skipped:
+                summary.skipped.append(item.skipped)
+                continue
+            summary.found += 1
+            if item.raw is None:
+                summary.invalid.append(item.error or item.origin)
+                continue
+            while True:
+                try:
+                    accepted = ingest.submit(item.raw)
+                    break
+                except QueueFull:  # back-pressure: collect results while the stages catch up
+                    follow(block_ms=500)
+                except (InvalidSubmission, TransientError) as exc:
+                    summary.invalid.append(f"{item.origin}: {exc}")
+                    accepted = None
+                    break
+            if accepted is None:
+                continue
+            if accepted.duplicate:
+                record = publisher.published_record(accepted.id, accepted.version)
+                summary.duplicates.append(f"{item.origin} ({accepted.id} v{accepted.version}, "
+                                          f"{'its published record follows' if record else 'not published yet'})")  # fmt: skip
+                if record is not None:
+                    on_record(record)
+                continue
             summary.submitted += 1
-            summary.pending.add(accepted.id)
-    on_progress(summary)
-    deadline = time.monotonic() + timeout_s
-    while summary.pending and time.monotonic() < deadline:
-        follow(block_ms=500)
+            summary.pending.add((accepted.id, accepted.version))
+            if accepted.status == "updated":
+                summary.updates.append(f"{item.origin} ({accepted.id} v{accepted.version})")
+        on_progress(summary)
+        deadline = time.monotonic() + timeout_s
+        while summary.pending and time.monotonic() < deadline:
+            follow(block_ms=500)
+    except KeyboardInterrupt:  # Ctrl-C: what was done and what was not is still worth a summary
+        summary.interrupted = True
     return summary
 
 
 def _collect(summary: Summary, published: bool, fields: Fields, on_record: Callable[[dict[str, Any]], None]) -> None:
-    aid = entry_article_id(fields)
-    if aid not in summary.pending:
+    record = entry_record(fields)
+    version = record.get("version") or 1
+    key = (entry_article_id(fields), version if isinstance(version, int) else 1)
+    if key not in summary.pending:
         return
-    summary.pending.discard(aid)
+    summary.pending.discard(key)
     if published:
         summary.processed += 1
-        on_record(entry_record(fields))
+        on_record(record)
     else:
-        summary.dead_letters.append(DeadLetter.model_validate(entry_record(fields)))
+        summary.dead_letters.append(DeadLetter.model_validate(record))

@@ -15,7 +15,7 @@ from newsflow.ids import article_id
 from newsflow.resources import Resources
 from newsflow.schema import IngestedArticle
 from newsflow.stages import Pipeline
-from workers.cli.files import read_inputs
+from workers.cli.files import READS, read_inputs
 
 
 def run_stages(settings: Settings, pipeline: Pipeline, paths: Iterable[Path], until: str,
@@ -24,7 +24,12 @@ def run_stages(settings: Settings, pipeline: Pipeline, paths: Iterable[Path], un
     chosen = pipeline.until(until)
     res, failed = Resources(settings), False
     loaded = {stage.name: stage.load(res) for stage in chosen}
+    found = 0
     for item in read_inputs(paths):
+        if item.skipped:
+            console.print(f"skipped {item.skipped}")
+            continue
+        found += 1
         if item.raw is None:
             console.print(f"[red]invalid[/red] {item.error}")
             failed = True
@@ -38,4 +43,6 @@ def run_stages(settings: Settings, pipeline: Pipeline, paths: Iterable[Path], un
             failed = True
             continue
         emit(record.model_dump(mode="json"))
-    return not failed
+    if not found:
+        console.print(f"[red]nothing to process[/red]: no article among the paths given ({READS})")
+    return found > 0 and not failed

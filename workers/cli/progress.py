@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from workers.cli.files import READS
 from workers.cli.job import Summary
 
 
@@ -34,10 +35,18 @@ class JobProgress:
 
 def print_summary(console: Console, summary: Summary) -> None:
     console.print(
-        f"[bold]processed[/bold] {summary.processed}  [bold]duplicates[/bold] {len(summary.duplicates)}  "
+        f"[bold]processed[/bold] {summary.processed}  [bold]updates[/bold] {len(summary.updates)}  "
+        f"[bold]duplicates[/bold] {len(summary.duplicates)}  [bold]skipped[/bold] {len(summary.skipped)}  "
         f"[bold]invalid[/bold] {len(summary.invalid)}  [bold]dead letters[/bold] {len(summary.dead_letters)}"
         + (f"  [bold red]unfinished[/bold red] {len(summary.pending)}" if summary.pending else "")
+        + ("  [bold red]interrupted[/bold red]" if summary.interrupted else "")
     )
+    if summary.found == 0:
+        console.print(f"  [red]nothing to process[/red]: no article among the paths given ({READS})")
+    for line in summary.skipped:
+        console.print(f"  skipped {line}")
+    for line in summary.updates:
+        console.print(f"  update: {line}")
     for line in summary.duplicates:
         console.print(f"  duplicate: {line}")
     for line in summary.invalid:
@@ -46,5 +55,6 @@ def print_summary(console: Console, summary: Summary) -> None:
         console.print(
             f"  [red]dead letter[/red] {letter.article_id} at {letter.stage}: {letter.error_type}: {letter.reason}"
         )
-    for aid in sorted(summary.pending):
-        console.print(f"  [red]unfinished[/red] {aid}: still in the pipeline when the job timed out")
+    for aid, version in sorted(summary.pending):
+        when = "interrupted" if summary.interrupted else "timed out"
+        console.print(f"  [red]unfinished[/red] {aid} v{version}: still in the pipeline when the job {when}")

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from config import get_settings
 from newsflow.errors import InvalidSubmission, QueueFull
 from newsflow.stages import PIPELINE
-from workers.cli.files import read_inputs
+from workers.cli.files import READS, read_inputs
 from workers.cli.shell import ExitCode, Paths, configured, err, stop, write_json
 
 app = typer.Typer()
@@ -30,9 +30,11 @@ def process(
     workers: Annotated[
         bool, typer.Option(help="Start local workers (off: a deployment's workers do the work).")
     ] = True,
+    verbose: Annotated[bool, typer.Option(help="The local workers' warnings too, not only their errors.")] = False,
 ) -> None:
     """The main job: run every article under PATHS through the whole pipeline and print the enriched records."""
     from newsflow.state.client import connect
+    from workers.cli.deployment import translation_notice
     from workers.cli.job import run_job
     from workers.cli.progress import JobProgress, print_summary
     from workers.dev.embedded import LocalWorkers, PrivateRedis
@@ -48,35 +50,46 @@ def process(
             settings = settings.model_copy(update={"redis_url": SecretStr(private.url)})
         url = settings.redis_url.get_secret_value() if settings.redis_url else ""
         if workers or private:  # a private Redis has no other workers
-            stack.enter_context(LocalWorkers(url, concurrency=concurrency))
+            stack.enter_context(LocalWorkers(url, concurrency=concurrency, loglevel="WARNING" if verbose else "ERROR"))
+            for line in translation_notice(settings):
+                err.print(line)
         sink = stack.enter_context(out.open("wb")) if out else sys.stdout.buffer
         progress = stack.enter_context(JobProgress(err))
         client = connect(settings)
         summary = run_job(read_inputs(paths), create_ingest(settings, client), client, settings, on_record=lambda r: write_json(r, sink),
                           on_progress=progress.update, timeout_s=timeout_s)  # fmt: skip
     print_summary(err, summary)
+    if summary.interrupted:
+        raise stop(ExitCode.INTERRUPTED)
     raise stop(ExitCode.UNAVAILABLE if summary.pending else ExitCode.OK if summary.ok else ExitCode.FAILED)
 
 
 @app.command()
 def submit(paths: Paths) -> None:
-    """Push articles to a running deployment; prints one line per article: id, `queued` or `duplicate`, origin."""
+    """Push articles to a running deployment; one line per article: id, `queued`, `updated` (a new version of a
+    story already seen under its URL) or `duplicate`, origin."""
     from workers.runtime.app import create_ingest
 
     settings = configured()
-    ingest, failed = create_ingest(settings), False
+    ingest, failed, found = create_ingest(settings), False, 0
     for item in read_inputs(paths):
+        if item.skipped:
+            err.print(f"skipped {item.skipped}")
+            continue
+        found += 1
         try:
             if item.raw is None:
                 raise InvalidSubmission(item.error or item.origin)
             accepted = ingest.submit(item.raw)
-            print(f"{accepted.id}\t{'duplicate' if accepted.duplicate else 'queued'}\t{item.origin}")
+            print(f"{accepted.id}\t{accepted.status}\t{item.origin}")
         except InvalidSubmission as exc:
             failed = True
             err.print(f"[red]invalid[/red] {item.origin}: {exc}")
         except QueueFull as exc:
             raise stop(ExitCode.BACKPRESSURE, f"[yellow]try later[/yellow]: {exc}; {item.origin} and the rest were "
                        "not submitted") from None  # fmt: skip
+    if not found:
+        raise stop(ExitCode.FAILED, f"[red]nothing to submit[/red]: no article among the paths given ({READS})")
     raise stop(ExitCode.FAILED if failed else ExitCode.OK)
 
 

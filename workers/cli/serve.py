@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import warnings
@@ -75,6 +76,7 @@ def worker(
         from workers.runtime.metrics import serve_worker_metrics
 
         serve_worker_metrics(settings.metrics_port)
+    logging.getLogger().setLevel(loglevel.upper())  # the start-up model check logs before Celery sets up logging
     celery_app = runtime.create_worker_app(settings, pipeline)
     try:
         runtime.start(

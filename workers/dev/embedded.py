@@ -33,9 +33,8 @@ def _die_with_parent() -> None:
 
 def _spawn(cmd: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
     # A session of its own: a Ctrl-C at the terminal reaches only us, and we stop children in order.
-    return subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent, **kwargs
-    )
+    return subprocess.Popen(cmd, **{"stdin": subprocess.DEVNULL, **kwargs}, start_new_session=True,
+                            preexec_fn=_die_with_parent)  # fmt: skip
 
 
 def _stop(process: subprocess.Popen | None, timeout_s: float) -> None:
@@ -80,12 +79,14 @@ class PrivateRedis:
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self, timeout_s: float = 10) -> PrivateRedis:
-        args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
+        # "-": configuration on standard input too, where the password goes: an argument would show in `ps`.
+        args = [redis_server_binary(), "-", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
                 "--save", "", "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "everysec",
                 "--maxmemory-policy", "noeviction", "--logfile", str(self.dir / "redis.log")]  # fmt: skip
-        if self.password:
-            args += ["--requirepass", self.password]
-        self.process = _spawn(args, stdout=subprocess.DEVNULL)
+        self.process = _spawn(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        if self.process.stdin is not None:  # always, with stdin=PIPE
+            with self.process.stdin as config:
+                config.write(f'requirepass "{self.password}"\n'.encode() if self.password else b"")
         # A probe of the server just started, before any settings name it (newsflow/state/client.py serves the rest).
         client = redis.Redis(port=self.port, password=self.password, socket_connect_timeout=0.5)
         deadline = time.monotonic() + timeout_s
@@ -121,21 +122,24 @@ class LocalWorkers:
         redis_url: str,
         concurrency: int | None = None,
         name: str = "local",
-        env: dict | None = None,
+        env: dict[str, str] | None = None,
         stages: str = "all",
+        loglevel: str = "WARNING",
     ) -> None:
         self.redis_url, self.name, self.env, self.stages = redis_url, name, env or {}, stages
+        self.loglevel = loglevel
         self.concurrency = concurrency or os.cpu_count() or 1
         self.process: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
         return [sys.executable, "-m", "workers.cli", "worker", "--stages", self.stages,
-                "--concurrency", str(self.concurrency), "--name", self.name, "--loglevel", "WARNING", "--quiet"]  # fmt: skip
+                "--concurrency", str(self.concurrency), "--name", self.name, "--loglevel", self.loglevel, "--quiet"]  # fmt: skip
 
     def start(self) -> LocalWorkers:
         env = {**os.environ, **self.env, "NEWSFLOW_REDIS_URL": self.redis_url}
-        # Its stdout is ours too: keep it off stdout, which may be carrying JSONL records.
-        self.process = _spawn(self.command(), env=env, stdout=sys.stderr)
+        # A worker's stdout holds only Celery's chatter (its shutdown notice); its logs, errors included, go to
+        # stderr. Ours may be carrying JSONL records.
+        self.process = _spawn(self.command(), env=env, stdout=subprocess.DEVNULL)
         return self
 
     def stop(self, timeout_s: float = 30) -> None:
