@@ -12,7 +12,7 @@ first release the article v1 schema still gains the sections its stages fill in 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -51,21 +51,25 @@ class Record(BaseModel):
 class FeedFields(Record):
     """What a feed knows about an article besides its body."""
 
-    url: AnyHttpUrl | None = None
-    title: str | None = Field(None, max_length=2000)
-    source_name: str | None = Field(None, max_length=200)
-    feed_id: str | None = Field(None, max_length=200)
-    published_at: datetime | None = None
-    language_hint: str | None = Field(None, pattern=r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$")
-    metadata: dict[str, Scalar] = Field(default_factory=dict, max_length=100)
+    url: AnyHttpUrl | None = Field(None, description="The page's URL (http or https); it names the story: its id.")
+    title: str | None = Field(
+        None, max_length=2000, description="The headline as the feed has it; wins over the page's."
+    )
+    source_name: str | None = Field(None, max_length=200, description="Who the feed credits the story to.")
+    feed_id: str | None = Field(None, max_length=200, description="The producer's name for the feed it came from.")
+    published_at: datetime | None = Field(None, description="When the feed says it was published (ISO 8601).")
+    language_hint: str | None = Field(None, pattern=r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$",
+                                      description="The language the feed believes it is in (BCP 47), a hint only.")  # fmt: skip
+    metadata: dict[str, Scalar] = Field(default_factory=dict, max_length=100,
+                                        description="The producer's own flat fields, carried through unread.")  # fmt: skip
 
 
 class RawArticle(FeedFields):
     """A news article as a feed delivers it: exactly one of ``html`` or ``text``, plus what the feed knows."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
-    html: str | None = None
-    text: str | None = None
+    schema_version: Literal[1] = Field(SCHEMA_VERSION, description="Version of this schema.")
+    html: str | None = Field(None, description="The page as fetched (exactly one of `html` or `text`).")
+    text: str | None = Field(None, description="The article as plain text, paragraphs on their own lines.")
 
     @model_validator(mode="after")
     def _has_a_body(self) -> RawArticle:
@@ -109,22 +113,11 @@ class IngestedArticle(FeedFields, Versioned):
         return self
 
 
-class Furniture(Record):
-    """Page furniture set apart from the story body: never mixed into it, never silently dropped."""
-
-    kind: Literal[
-        "source", "tags", "read_also", "related_list", "share", "subscribe", "advert", "credit", "copyright", "other"
-    ]
-    text: str
-    title: str | None = None
-    items: list[str] = Field(default_factory=list)
-
-
 class Mention(Record):
-    start: int = Field(description="Offset into the body paragraphs joined by a blank line, or into the text of "
-                       "the boilerplate item named by `boilerplate`.")  # fmt: skip
-    end: int
-    surface: str
+    start: int = Field(description="Offset in characters (Unicode code points) into the body paragraphs joined by a "
+                       "blank line, or into the `text` of the boilerplate item named by `boilerplate`.")  # fmt: skip
+    end: int = Field(description="Offset just past the mention, in the same text as `start` (characters).")
+    surface: str = Field(description="The mention as written.")
     boilerplate: int | None = Field(
         None,
         description="Index of the `read_also` boilerplate item (a story the page carries) the mention is in; "
@@ -133,52 +126,75 @@ class Mention(Record):
 
 
 class Entity(Record):
-    type: Literal["person", "organisation", "place"]
+    type: Literal["person", "organisation", "place"] = Field(description="What kind of name it is.")
     name: str = Field(description="Canonical English name where one is known (`linked`), else the mention as written.")
     linked: bool = Field(False, description="The name comes from a name table (gazetteer, known names).")
     wikidata: str | None = Field(None, description="Wikidata id, where a table newsflow ships gives one.")
     country: str | None = Field(None, description="ISO 3166-1 alpha-2 code of the place's (or person's) country.")
-    mentions: list[Mention]
+    mentions: list[Mention] = Field(description="Every place it is mentioned, in order.")
     source: str = Field(description="What found it: `names`, `gazetteer`, `crf` (Arabic model) or `spacy`.")
+
+
+class Furniture(Record):
+    """Page furniture set apart from the story body: never mixed into it, never silently dropped."""
+
+    kind: Literal[
+        "source", "tags", "read_also", "related_list", "share", "subscribe", "advert", "credit", "copyright", "other"
+    ] = Field(description="What the furniture is (README: Records).")
+    text: str = Field(description="Its text; for `read_also`, the whole story the page carries.")
+    title: str | None = Field(None, description="`read_also`: the carried story's headline.")
+    items: list[str] = Field(
+        default_factory=list, description="`source`: the name; `tags`: the keywords; `related_list`: the titles."
+    )
+    entities: list[Entity] = Field(
+        default_factory=list,
+        description="`read_also`: the people, organisations and places of the story it carries (mention offsets "
+        "into its `text`). They are not the article's: its own `entities` and `countries` come from the body alone.",
+    )
+    countries: list[str] = Field(default_factory=list, description="`read_also`: the carried story's countries.")
 
 
 class Topic(Record):
     code: str = Field(description="IPTC Media Topic, e.g. `medtop:16000000`.")
-    label: str
+    label: str = Field(description="The topic's English name.")
     score: float = Field(description="Share of the article's similarity to the 17 top-level topics (0-1).")
 
 
 class TranslatedSentence(Record):
     paragraph: int = Field(description="Index of the source paragraph in `body`.")
     start: int = Field(description="Offset of the source sentence in its paragraph (characters).")
-    end: int
+    end: int = Field(description="Offset just past the source sentence in its paragraph (characters).")
     text: str = Field(description="The sentence's translation.")
     from_memory: bool = Field(False, description="Answered by the translation memory, not the backend.")
 
 
 class Translation(Record):
-    status: Literal["translated", "passthrough", "untranslated"]
+    status: Literal["translated", "passthrough", "untranslated"] = Field(
+        description="`passthrough`: already in the target language; `untranslated`: see `reason`."
+    )
     quality: Literal["nmt", "gloss", "original", "none"] = Field(
         description="`nmt`: a neural model; `gloss`: word-by-word fallback, a reading aid, not a translation; "
         "`original`: the source is already in the target language; `none`: not translated (see `reason`)."
     )
-    target_language: str
-    backend: str | None = None
-    model: str | None = None
-    title: str | None = None
+    target_language: str = Field(description="ISO 639-1 code of the language translated into.")
+    backend: str | None = Field(None, description="What translated it: `ctranslate2`, `libretranslate` or `gloss`.")
+    model: str | None = Field(None, description="The backend's model (its name or folder).")
+    title: str | None = Field(None, description="The translated title.")
     body: list[str] = Field(
         default_factory=list, description="Translated paragraphs, one per source paragraph in `body`, in order."
     )
-    sentences: list[TranslatedSentence] = Field(default_factory=list)
-    reason: str | None = None
+    sentences: list[TranslatedSentence] = Field(
+        default_factory=list, description="Each body sentence with its offsets in the source and its translation."
+    )
+    reason: str | None = Field(None, description="`untranslated`: why.")
 
 
 class StageRun(Record):
-    stage: str
-    stage_version: str
-    worker: str
-    started_at: datetime
-    duration_ms: float
+    stage: str = Field(description="The stage that ran.")
+    stage_version: str = Field(description="Its version: a new one marks a change in what it produces.")
+    worker: str = Field(description="The worker node that ran it (`stage@host`).")
+    started_at: datetime = Field(description="When it started (UTC).")
+    duration_ms: float = Field(description="How long it took, in milliseconds.")
     counters: dict[str, float] = Field(
         default_factory=dict, description="What the stage counted, e.g. translate's `memory_hit_ratio`."
     )
@@ -187,54 +203,62 @@ class StageRun(Record):
 class Article(Record, Versioned):
     """The enriched record. Sections a stage has not reached yet are empty; publish sees them all filled."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
-    id: str
-    url: str | None = None
+    schema_version: Literal[1] = Field(SCHEMA_VERSION, description="Version of this schema.")
+    id: str = Field(description="32 hex characters naming the story: the hash of its canonical URL (README: Records).")
+    url: str | None = Field(None, description="The page's canonical link, else the submitted URL, canonicalised.")
     source: str | None = Field(
         None,
         description="Who the story is credited to: the page's source line, else the feed's source name, else the site.",
     )
-    site_name: str | None = None
-    feed_id: str | None = None
-    title: str | None = None
-    author: str | None = None
-    description: str | None = None
-    image_url: str | None = None
+    site_name: str | None = Field(None, description="The site's name, from the page's metadata.")
+    feed_id: str | None = Field(None, description="The producer's name for the feed it came from.")
+    title: str | None = Field(None, description="The headline: the feed's, else the page's.")
+    author: str | None = Field(None, description="The byline, from the page's metadata.")
+    description: str | None = Field(None, description="The page's own summary, from its metadata.")
+    image_url: str | None = Field(None, description="The page's lead image, from its metadata.")
     language: str | None = Field(None, description="ISO 639-1 code of the body's dominant language.")
-    language_confidence: float | None = None
-    title_language: str | None = None
+    language_confidence: float | None = Field(
+        None, description="How sure the language identifier is of `language` (0-1)."
+    )
+    title_language: str | None = Field(None, description="ISO 639-1 code of the title's language.")
     languages: dict[str, float] = Field(
         default_factory=dict, description="Share of the body's characters per language (its 12 longest paragraphs)."
     )
     mixed_language: bool = Field(False, description="A second language holds a fifth or more of the body.")
-    published_at: datetime | None = None
-    published_at_source: Literal["feed", "page"] | None = None
-    received_at: datetime
-    body: list[str]
-    page_keywords: list[str] = Field(default_factory=list)
-    boilerplate: list[Furniture] = Field(default_factory=list)
-    translation: Translation | None = None
-    entities: list[Entity] = Field(default_factory=list)
-    countries: list[str] = Field(default_factory=list)
-    topics: list[Topic] = Field(default_factory=list)
-    keywords: list[str] = Field(default_factory=list)
-    metadata: dict[str, Scalar] = Field(default_factory=dict)
-    provenance: list[StageRun] = Field(default_factory=list)
+    published_at: datetime | None = Field(None, description="When it was published (UTC), where that is known.")
+    published_at_source: Literal["feed", "page"] | None = Field(
+        None, description="Where `published_at` comes from: the producer's value, else the page's date."
+    )
+    received_at: datetime = Field(description="When ingest accepted it (UTC).")
+    body: list[str] = Field(description="The story's paragraphs, clean text, furniture set apart.")
+    page_keywords: list[str] = Field(default_factory=list, description="The page's own keywords and tags.")
+    boilerplate: list[Furniture] = Field(default_factory=list, description="The page's furniture, set apart.")
+    translation: Translation | None = Field(None, description="The translation block (null before translate).")
+    entities: list[Entity] = Field(
+        default_factory=list, description="People, organisations and places of the story, most mentioned first."
+    )
+    countries: list[str] = Field(
+        default_factory=list, description="ISO 3166-1 alpha-2 codes of the story's countries, most mentioned first."
+    )
+    topics: list[Topic] = Field(default_factory=list, description="IPTC Media Topics, best first.")
+    keywords: list[str] = Field(default_factory=list, description="The page's own keywords, then the text's.")
+    metadata: dict[str, Scalar] = Field(default_factory=dict, description="The producer's own fields, unread.")
+    provenance: list[StageRun] = Field(default_factory=list, description="Each stage that ran, in order.")
 
 
 class DeadLetter(Record):
     """A stage that failed for good. ``input_key`` holds the stage's input so ``newsflow dlq replay`` can retry it."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
-    article_id: str | None
+    schema_version: Literal[1] = Field(SCHEMA_VERSION, description="Version of this schema.")
+    article_id: str | None = Field(description="The article's id (null: a message that named none).")
     version: int | None = Field(None, description="The version of the article that failed (null: no article's).")
-    stage: str
-    error_type: str
-    reason: str
-    attempts: int
-    failed_at: datetime
-    worker: str
-    input_key: str | None
+    stage: str = Field(description="The stage that failed.")
+    error_type: str = Field(description="The error's type, e.g. `EmptyExtraction`, `WorkerLostError`.")
+    reason: str = Field(description="What went wrong, for a person.")
+    attempts: int = Field(description="How many times the stage tried.")
+    failed_at: datetime = Field(description="When it gave up (UTC).")
+    worker: str = Field(description="The worker node that wrote the letter.")
+    input_key: str | None = Field(description="Redis key of the stage's input, kept for replay until it expires.")
 
 
 class ArticleStatus(Record):
@@ -252,6 +276,27 @@ class ArticleStatus(Record):
         None, description="Published: the output stream entry. Dead-lettered: the dead-letter entry."
     )
     reason: str | None = None
+    record: dict[str, Any] | None = Field(
+        None, description="Published: the record as the output stream holds it (null once the stream has trimmed it)."
+    )
 
 
 SCHEMAS: dict[str, type[Record]] = {"raw-article": RawArticle, "article": Article, "dead-letter": DeadLetter}
+
+# Within one schema version newsflow may add fields to what it writes, never remove or change one.
+TOLERANT = ("article", "dead-letter")
+_TOLERANCE = (
+    "Schema version {version}. Consumers must accept fields this schema does not list: newsflow may add fields "
+    "within a schema version (never remove one or change its meaning; that takes a new version)."
+)
+
+
+def json_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of record type ``name``, as schemas/ publishes it. What producers send (``raw-article``) is
+    strict: ingest refuses fields it does not know. What newsflow writes lets consumers accept added fields."""
+    schema = SCHEMAS[name].model_json_schema()
+    if name in TOLERANT:
+        for part in [schema, *schema.get("$defs", {}).values()]:
+            part.pop("additionalProperties", None)
+        schema["description"] = f"{schema.get('description', '')} {_TOLERANCE.format(version=SCHEMA_VERSION)}".strip()
+    return schema

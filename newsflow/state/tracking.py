@@ -11,6 +11,7 @@ from newsflow.schema import ArticleStatus
 from newsflow.state.deadletters import DeadLetterStore
 from newsflow.state.keys import Keys
 from newsflow.state.ledger import Ledger
+from newsflow.state.output import Publisher
 from newsflow.state.versions import Versions
 
 
@@ -25,7 +26,9 @@ def article_status(client: redis.Redis, settings: Settings, stages: Sequence[str
         pipe.get(keys.dead_lettered(article_id, stage, pipeline_version, version))
     published, *letters = pipe.execute()
     if published:
-        return ArticleStatus(id=article_id, version=version, state="published", entry_id=published.decode())
+        record = Publisher(client, settings).published_record(article_id, version)
+        return ArticleStatus(id=article_id, version=version, state="published", entry_id=published.decode(),
+                             record=record)  # fmt: skip
     for stage, entry in zip(stages, letters, strict=True):
         if entry is not None:  # empty while its letter is being written
             letter = DeadLetterStore(client, settings).find(entry.decode()) if entry else None

@@ -269,3 +269,10 @@ def test_models_prepare_converts_the_topic_model_which_models_list_does_not_take
     listed = subprocess.run([sys.executable, "-m", "workers.cli", "models", "list"], cwd=ROOT, env=env,
                             capture_output=True, timeout=60)  # fmt: skip
     assert listed.stdout == b"" and b"no models in" in listed.stderr
+
+
+@pytest.mark.usefixtures("workers")
+def test_health_of_an_unknown_node_says_there_is_no_such_worker(redis_server):
+    done = newsflow("health", "nobody@nowhere", "--timeout", "3", redis_url=redis_server.url)
+    stderr = one_line(done)
+    assert done.returncode == 1 and "no worker named nobody@nowhere" in stderr and "test@" in stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -76,6 +77,7 @@ def test_one_article_is_queued_and_followed_to_publication(http):
     assert result["status"] == "queued" and result["id"]
     published = wait_for_state(http, result["id"], "published")
     assert published["state"] == "published" and published["entry_id"]
+    assert published["record"]["id"] == result["id"] and published["record"]["body"], "the record itself"
     again = http.post("/v1/articles", json=article(2), headers=AUTH).json()
     assert again["duplicates"] == 1 and again["results"][0]["id"] == result["id"]
     changed = {**article(2), "title": "A corrected headline"}
@@ -140,3 +142,21 @@ def test_the_checked_in_openapi_document_is_the_served_one(http):
     served = http.get("/openapi.json").json()
     assert served == json.loads((ROOT / "docs" / "openapi.json").read_text()), "run `make openapi`"
     assert served["paths"]["/v1/articles"]["post"]["requestBody"]["required"] is True
+
+
+def test_the_docs_page_needs_no_cdn(http):
+    page = http.get("/docs")
+    assert page.status_code == 200 and "cdn" not in page.text.lower()
+    scripts = re.findall(r'src="([^"]+\.js)"', page.text)
+    assert scripts and all(s.startswith("/") for s in scripts), scripts
+    assert all(http.get(s).status_code == 200 for s in scripts), "Swagger UI's files come from the gateway itself"
+
+
+def test_the_readme_curl_example_is_published(http):
+    """The article in the README's curl example, sent as written, comes out as a record (not a dead letter)."""
+    readme = (ROOT / "README.md").read_text()
+    payload = json.loads(re.search(r"curl -H .*?\n\s+-d '(\{.*?\})'", readme, re.DOTALL).group(1))
+    (result,) = http.post("/v1/articles", json=payload, headers=AUTH).json()["results"]
+    assert result["status"] in ("queued", "duplicate"), result
+    found = wait_for_state(http, result["id"], "published")
+    assert found["state"] == "published", f"the README's example did not come out: {found}"

@@ -61,8 +61,12 @@ def test_the_shared_page_comes_out_with_every_section(gateway, settings, client,
     assert (shared.language, shared.source, len(shared.body)) == ("ar", "CNN Arabic", 5)
     assert {"read_also", "related_list"} <= {f.kind for f in shared.boilerplate}
     assert "غزة" in shared.page_keywords
-    assert {"US", "EG", "QA", "IL", "PS", "TR", "ES"} <= set(shared.countries)
-    found = {kind: {e.name for e in shared.entities if e.type == kind} for kind in ("person", "organisation", "place")}
+    (carried,) = [item for item in shared.boilerplate if item.kind == "read_also"]
+    assert {"US", "EG", "QA", "IL", "PS"} <= set(shared.countries) and not {"TR", "ES"} & set(shared.countries)
+    assert {"TR", "ES"} <= set(carried.countries), "the carried story's countries stay on its item"
+    assert {"John Kirby", "Ankara", "Madrid"} <= {e.name for e in carried.entities} - {e.name for e in shared.entities}
+    every = [*shared.entities, *carried.entities]
+    found = {kind: {e.name for e in every if e.type == kind} for kind in ("person", "organisation", "place")}
     assert {"Antony Blinken", "Benjamin Netanyahu", "Joe Biden", "John Kirby", "Ibrahim Kalin"} <= found["person"]
     assert {"Hamas", "CNN", "UN Security Council", "Organisation of Islamic Cooperation", "Arab League",
             "White House"} <= found["organisation"]  # fmt: skip

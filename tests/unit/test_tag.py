@@ -46,15 +46,18 @@ def test_english_text_and_the_same_people_across_scripts(tagger):
     assert all(text[m.start : m.end] == m.surface for e in english.entities for m in e.mentions)
 
 
-def test_a_story_carried_under_read_also_is_tagged_with_its_own_offsets(tagger):
+def test_a_story_carried_under_read_also_keeps_its_own_tags_on_its_item(tagger):
     carried = "قال جون كيربي في واشنطن إن المحادثات مستمرة في مدريد."
     tagged = tag_article(article(["غادر بلينكن مصر."], boilerplate=[
         Furniture(kind="source", text="المصدر: CNN"), Furniture(kind="read_also", text=carried, title="عنوان")]), tagger)  # fmt: skip
-    kirby = next(e for e in tagged.entities if e.name == "John Kirby")
+    item = tagged.boilerplate[1]
+    kirby = next(e for e in item.entities if e.name == "John Kirby")
     assert [(m.boilerplate, carried[m.start : m.end]) for m in kirby.mentions] == [(1, "جون كيربي")]
-    assert {"Washington", "Madrid"} <= set(names(tagged, "place")) and "ES" in tagged.countries
+    assert {"Washington", "Madrid"} <= {e.name for e in item.entities if e.type == "place"} and "ES" in item.countries
+    assert "ES" not in tagged.countries and "John Kirby" not in names(tagged, "person"), "the carried story's tags"
+    assert not tagged.boilerplate[0].entities, "only read_also items carry a story"
     egypt = next(e for e in tagged.entities if e.name == "Egypt")
-    assert egypt.mentions[0].boilerplate is None
+    assert egypt.mentions[0].boilerplate is None and tagged.countries == ["EG"]
 
 
 def test_topics_and_keywords_come_from_the_original_language(tagger):

@@ -22,6 +22,7 @@ import redis
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, SecretStr
 
 from config import Settings
@@ -92,8 +93,9 @@ def create_api(settings: Settings) -> FastAPI:
         yield
         client.close()
 
-    api = FastAPI(title="newsflow gateway", version="1", summary="Push news articles into the newsflow pipeline.",
-                  lifespan=lifespan)  # fmt: skip
+    # FastAPIOffline: /docs serves Swagger UI's files from the package, so it works where no CDN can be reached.
+    api = FastAPIOffline(title="newsflow gateway", version="1", summary="Push news articles into the newsflow pipeline.",
+                         lifespan=lifespan)  # fmt: skip
     api.openapi = _openapi_with_raw_article(api)  # type: ignore[method-assign]  # FastAPI's documented way to extend the document
     authorized = _bearer(settings.gateway_token)
 

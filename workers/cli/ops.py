@@ -65,9 +65,14 @@ def health(
 
     settings = configured()
     celery_app, client = create_app(settings), connect(settings)
-    nodes = nodes or sorted(name for reply in celery_app.control.ping(timeout=1.0) for name in reply)
-    if not nodes:
+    answering = sorted(name for reply in celery_app.control.ping(timeout=1.0) for name in reply)
+    if not answering:
         raise stop(ExitCode.FAILED, "[red]no worker answered[/red]")
+    unknown = sorted(set(nodes or ()) - set(answering))
+    if unknown:
+        raise stop(ExitCode.FAILED, f"[red]no worker named {', '.join(unknown)}[/red] answered; the workers that did: "
+                   f"{', '.join(answering)}")  # fmt: skip
+    nodes = nodes or answering
     results = {node: consumes(celery_app, client, Keys.from_settings(settings), node, timeout_s) for node in nodes}
     for node, ok in results.items():
         print(f"{node}\t{'consuming' if ok else 'NOT consuming'}")
@@ -97,12 +102,10 @@ def tail(
 @app.command()
 def schema(folder: Annotated[Path, typer.Argument()] = Path("schemas")) -> None:
     """Write the JSON Schema of every record type into FOLDER."""
-    from newsflow.schema import SCHEMA_VERSION, SCHEMAS
+    from newsflow.schema import SCHEMA_VERSION, SCHEMAS, json_schema
 
     folder.mkdir(parents=True, exist_ok=True)
-    for name, model in SCHEMAS.items():
+    for name in SCHEMAS:
         path = folder / f"{name}.v{SCHEMA_VERSION}.json"
-        path.write_bytes(
-            orjson.dumps(model.model_json_schema(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
-        )
+        path.write_bytes(orjson.dumps(json_schema(name), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
         err.print(f"wrote {path}")
