@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     key_prefix: str = Field("newsflow", description="Prefix of every Redis key and queue name newsflow writes.")
     output_stream: str = Field("newsflow:articles", description="Stream that receives published articles.")
     output_stream_maxlen: int = Field(1_000_000, ge=1000, description="Approximate cap on the output stream length.")
+    output_stream_max_age_s: int = Field(
+        7 * 86400, ge=3600, description="Records older than this leave the output stream (besides the length cap)."
+    )
     dead_letter_stream: str = Field("newsflow:dead-letters", description="Stream that receives dead letters.")
     dead_letter_retention_s: int = Field(
         14 * 86400, ge=3600, description="How long a dead letter's input is kept for replay."

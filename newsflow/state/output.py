@@ -40,10 +40,12 @@ class Publisher:
         already.
         Marker check, XADD and marker write are one atomic step: a redelivered message adds nothing."""
         s, keys = self._settings, self._keys
+        now = time.time()
+        oldest_kept = f"{int((now - s.output_stream_max_age_s) * 1000)}-0"  # entry ids begin with their ms time
         added, entry = self._publish_once(
             keys=[keys.published(article.id, s.pipeline_version, article.version), keys.output_stream,
-                  *self._ledger.closing_keys(article.id), keys.published_count(int(time.time()) // COUNT_BUCKET_S)],
+                  *self._ledger.closing_keys(article.id), keys.published_count(int(now) // COUNT_BUCKET_S)],
             args=[article.id, dumps(article.model_dump(mode="json")), s.output_stream_maxlen, s.published_marker_ttl_s,
-                  7 * COUNT_BUCKET_S],
+                  7 * COUNT_BUCKET_S, oldest_kept],
         )  # fmt: skip
         return bool(added), entry.decode()

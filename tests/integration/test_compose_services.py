@@ -32,7 +32,8 @@ PORTS = {"6379": free_port(), "8000": free_port(), "5555": free_port()}
 
 def interpolate(value: str) -> str:
     """Compose's ${NAME}, ${NAME:?message} and ${NAME:-default}, and $$ for a literal $."""
-    value = re.sub(r"\$\{(\w+)(?::[?-][^}]*)?\}", lambda m: SECRETS[m.group(1)], value)
+    value = re.sub(r"\$\{(\w+)(?::([?-])([^}]*))?\}",
+                   lambda m: SECRETS[m.group(1)] if m.group(2) != "-" else SECRETS.get(m.group(1), m.group(3)), value)  # fmt: skip
     return value.replace("$$", "$")
 
 

@@ -86,6 +86,7 @@ def test_doctor_passes_a_sound_redis_and_fails_one_that_may_evict():
             and "maxmemory-policy noeviction" in report
             and "model: language" in report
             and "model: tagger" in report
+            and "no maxmemory: Redis grows until the host runs out" in report
         )
         redis.Redis.from_url(server.url).config_set("maxmemory-policy", "allkeys-lru")
         evicting = newsflow("doctor", env={"NEWSFLOW_REDIS_URL": server.url})

@@ -202,3 +202,14 @@ def test_an_article_whose_queueing_failed_is_not_mistaken_for_a_duplicate(gatewa
     assert not accepted.duplicate
     assert wait_for(settings.output_stream, {aid})
     assert gateway.submit(raw).duplicate, "once queued, a resubmission is a duplicate"
+
+
+def test_publish_trims_the_output_stream_by_age(client, settings):
+    aged = settings.model_copy(update={"output_stream": "aged:articles", "output_stream_max_age_s": 3600})
+    now_ms = int(time.time() * 1000)
+    client.xadd("aged:articles", {"id": "two-hours-old", "record": b"{}"}, id=f"{now_ms - 7_200_000}-0")
+    client.xadd("aged:articles", {"id": "a-minute-old", "record": b"{}"}, id=f"{now_ms - 60_000}-0")
+    fresh = Article(id="fresh", received_at=datetime.now(UTC), body=["x"],
+                    translation={"status": "untranslated", "quality": "none", "target_language": "en"})  # fmt: skip
+    added, _ = Publisher(client, aged).publish(fresh)
+    assert added and ids_in(client, "aged:articles") == ["a-minute-old", "fresh"], "older than the age cap: gone"

@@ -16,8 +16,14 @@ from config import Settings
 from newsflow.models import installed
 from newsflow.resources import Resources
 from newsflow.state.client import connect
+from newsflow.state.deadletters import DEAD_LETTER_STREAM_MAXLEN
 from newsflow.state.figures import read_figures
 from newsflow.state.keys import Keys
+
+# What one record takes in Redis, measured (README: Sizing): an output record of a 3 KB article, and a dead letter
+# with the input it keeps.
+RECORD_BYTES = 12_000
+DEAD_LETTER_BYTES = 8_000
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,7 @@ def doctor(settings: Settings) -> list[Check]:
     except redis.RedisError as exc:
         return [*checks, Check("redis", "fail", f"unreachable: {exc}")]
     checks.append(Check("redis", "ok", f"redis {server['redis_version']} answers"))
-    checks += _redis_config(client)
+    checks += _redis_config(client, settings)
     return checks + _models(settings)
 
 
@@ -67,9 +73,11 @@ def _versions() -> str:
     return ", ".join([f"python {platform.python_version()}", *(f"{p} {version(p)}" for p in packages)])
 
 
-def _redis_config(client: redis.Redis) -> list[Check]:
+def _redis_config(client: redis.Redis, settings: Settings) -> list[Check]:
     try:
-        config = client.config_get("appendonly") | client.config_get("maxmemory-policy")
+        config = (
+            client.config_get("appendonly") | client.config_get("maxmemory-policy") | client.config_get("maxmemory")
+        )
     except redis.ResponseError as exc:  # managed Redis services often refuse CONFIG
         return [Check("redis settings", "warn", f"cannot read them ({exc}); check AOF and noeviction by hand")]
     aof = config.get("appendonly") == "yes"
@@ -85,7 +93,21 @@ def _redis_config(client: redis.Redis) -> list[Check]:
             "ok" if policy == "noeviction" else "fail",
             f"maxmemory-policy {policy}" + ("" if policy == "noeviction" else ": Redis may drop queued articles"),
         ),
+        memory_check(int(config.get("maxmemory") or 0), settings),
     ]
+
+
+def memory_check(maxmemory: int, settings: Settings) -> Check:
+    """Whether Redis's memory limit holds the output stream at its configured cap (README: Sizing)."""
+    need = settings.output_stream_maxlen * RECORD_BYTES + DEAD_LETTER_STREAM_MAXLEN * DEAD_LETTER_BYTES
+    sized = f"the output stream's cap ({settings.output_stream_maxlen:,} records of about {RECORD_BYTES // 1000} KB) " \
+            f"and the dead letters' need about {need / 1e9:.1f} GB"  # fmt: skip
+    if maxmemory == 0:
+        return Check("memory", "warn", f"no maxmemory: Redis grows until the host runs out; {sized}")
+    if need > 0.8 * maxmemory:
+        return Check("memory", "warn", f"maxmemory {maxmemory / 1e9:.1f} GB: {sized}; lower NEWSFLOW_OUTPUT_STREAM_MAXLEN "
+                     "or NEWSFLOW_OUTPUT_STREAM_MAX_AGE_S, or raise maxmemory")  # fmt: skip
+    return Check("memory", "ok", f"maxmemory {maxmemory / 1e9:.1f} GB holds {sized}")
 
 
 def _models(settings: Settings) -> list[Check]:
