@@ -158,3 +158,11 @@ def test_flower_shows_every_stage_worker_and_the_tasks_that_ran(compose):
         assert done == {f"newsflow.{s}" for s in STAGES}, "Flower did not see every stage's tasks"
         queues = {q["name"] for q in flower.get("/api/queues/length").json()["active_queues"]}
         assert {f"newsflow.{s}" for s in STAGES} <= queues
+
+
+def test_flowers_metrics_sit_behind_its_auth(compose):
+    wait_healthy("flower", compose["flower"])
+    user, password = SECRETS["FLOWER_BASIC_AUTH"].split(":")
+    base = f"http://127.0.0.1:{PORTS['5555']}"
+    assert httpx.get(f"{base}/metrics", timeout=30).status_code == 401, "Flower's metrics are open to anyone"
+    assert httpx.get(f"{base}/metrics", auth=(user, password), timeout=30).status_code == 200

@@ -114,4 +114,19 @@ def flower(ctx: typer.Context) -> None:
     """Serve Flower, Celery's monitor, on newsflow's app; every further option goes to Flower (`--port=5555`...)."""
     from workers.runtime.app import create_app
 
-    create_app(configured()).start(["flower", *ctx.args])
+    settings = configured()
+    try:
+        _metrics_behind_auth()
+    except ModuleNotFoundError:
+        raise stop(ExitCode.USAGE, "[red]Flower is not installed[/red]: pip install 'newsflow[ops]'") from None
+    create_app(settings).start(["flower", *ctx.args])
+
+
+def _metrics_behind_auth() -> None:
+    """Flower 2.0 serves /metrics to anyone, even with --basic-auth: its handler lacks the @authenticated its pages
+    have. Give it the same check, so Flower's metrics sit behind the same auth as its pages."""
+    from flower.views import monitor
+    from tornado.web import authenticated
+
+    if not getattr(monitor.Metrics.get, "__wrapped__", None):
+        monitor.Metrics.get = authenticated(monitor.Metrics.get)
