@@ -7,6 +7,7 @@ The file is named by ``NEWSFLOW_CONFIG``; ``config/newsflow.example.toml`` lists
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from difflib import get_close_matches
 from functools import lru_cache
@@ -21,6 +22,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from newsflow.errors import NotConfigured
 
 TranslateBackend = Literal["ctranslate2", "libretranslate", "gloss"]
 
@@ -228,8 +231,11 @@ class Settings(BaseSettings):
         if config_file:
             path = Path(config_file)
             if not path.is_file():
-                raise FileNotFoundError(f"NEWSFLOW_CONFIG names {path}, which is not a file")
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+                raise NotConfigured(f"NEWSFLOW_CONFIG names {path}, which is not a file")
+            try:
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            except tomllib.TOMLDecodeError as exc:
+                raise NotConfigured(f"NEWSFLOW_CONFIG names {path}, which is not valid TOML: {exc}") from None
         return tuple(sources)
 
 

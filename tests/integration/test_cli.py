@@ -187,6 +187,24 @@ def test_a_redis_url_without_a_scheme_is_refused_without_showing_it():
     assert done.returncode == 2 and "redis://" in stderr and "P4ss" not in stderr
 
 
+@pytest.mark.parametrize(("content", "says"), [(None, "which is not a file"), ("max_retries = [", "not valid TOML")])
+def test_a_broken_settings_file_is_one_line_and_exit_2(tmp_path, content, says):
+    path = tmp_path / "newsflow.toml"
+    if content is not None:
+        path.write_text(content)
+    done = newsflow("dlq", "list", config=str(path))
+    assert done.returncode == 2 and says in one_line(done)
+
+
+def test_make_run_writes_pure_jsonl_on_stdout():
+    """The README's main job, as written: `make run > records.jsonl` gives records and nothing else."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    done = subprocess.run(["make", "--no-print-directory", "run"], cwd=ROOT, env=env, capture_output=True, timeout=300,
+                          stdin=subprocess.DEVNULL)  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert len(jsonl(done.stdout)) == 5, "stdout must hold the five records alone"
+
+
 def test_a_misspelt_setting_is_warned_about_with_the_one_meant(redis_server):
     done = newsflow("dlq", "list", redis_url=redis_server.url, dedup_window="5")
     assert done.returncode == 0, done.stderr.decode()

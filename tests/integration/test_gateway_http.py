@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -160,3 +163,26 @@ def test_the_readme_curl_example_is_published(http):
     assert result["status"] in ("queued", "duplicate"), result
     found = wait_for_state(http, result["id"], "published")
     assert found["state"] == "published", f"the README's example did not come out: {found}"
+
+
+def test_the_gateway_says_it_listens_and_logs_each_request_as_json(redis_server):
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}, "NEWSFLOW_REDIS_URL": redis_server.url,
+           "NEWSFLOW_GATEWAY_TOKEN": TOKEN, "NEWSFLOW_LOG_FORMAT": "json"}  # fmt: skip
+    command = [str(Path(sys.executable).with_name("newsflow")), "gateway", "--port", str(port)]
+    with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL) as server:
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            assert httpx.get(f"http://127.0.0.1:{port}/v1/articles/x", timeout=5).status_code == 401
+        finally:
+            server.terminate()
+            lines = [json.loads(line) for line in server.stderr.read().decode().splitlines() if line.startswith("{")]
+    messages = [line["message"] for line in lines]
+    assert any(f"running on http://127.0.0.1:{port}" in m for m in messages), messages
+    assert any('"GET /healthz HTTP/1.1" 200' in m for m in messages) and any(" 401" in m for m in messages), messages
