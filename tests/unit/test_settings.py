@@ -2,6 +2,7 @@ import pytest
 from pydantic import ValidationError
 
 from config import Settings
+from newsflow.errors import NotConfigured
 
 
 def test_environment_overrides_defaults(monkeypatch):
@@ -24,7 +25,7 @@ def test_settings_file_is_read_and_environment_wins(tmp_path, monkeypatch):
 
 def test_a_missing_settings_file_is_an_error(monkeypatch, tmp_path):
     monkeypatch.setenv("NEWSFLOW_CONFIG", str(tmp_path / "nope.toml"))
-    with pytest.raises(FileNotFoundError, match="nope.toml"):
+    with pytest.raises(NotConfigured, match="nope.toml, which is not a file"):  # one line at the CLI, exit 2
         Settings()
 
 
