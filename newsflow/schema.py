@@ -21,6 +21,12 @@ SCHEMA_VERSION: Literal[1] = 1
 Scalar = str | int | float | bool | None
 
 
+def version_of(message: dict[str, Any]) -> int:
+    """The article version a message or record carries (1 for one without, or not an article's)."""
+    version = message.get("version")
+    return version if isinstance(version, int) and version >= 1 else 1
+
+
 class Versioned(BaseModel):
     """Which version of its story a record is: the id names the story (its URL), the version what it said."""
 

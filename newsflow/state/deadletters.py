@@ -14,7 +14,7 @@ import redis
 
 from config import Settings
 from newsflow.errors import NotFound
-from newsflow.schema import DeadLetter
+from newsflow.schema import DeadLetter, version_of
 from newsflow.state import Dispatch, scripts
 from newsflow.state.keys import Keys
 from newsflow.state.ledger import Ledger
@@ -40,7 +40,7 @@ class DeadLetterStore:
         article_id = fields.get("id") if isinstance(fields.get("id"), str) else None
         letter = DeadLetter(
             article_id=article_id,
-            version=_version(fields) if article_id else None,
+            version=version_of(fields) if article_id else None,
             stage=stage,
             error_type=error_type,
             reason=reason[:2000],
@@ -50,7 +50,9 @@ class DeadLetterStore:
             input_key=self._keys.dead_letter_input(uuid.uuid4().hex),
         )
         s = self._settings
-        marker = self._keys.dead_lettered(article_id, stage, s.pipeline_version, _version(fields)) if article_id else ""
+        marker = (
+            self._keys.dead_lettered(article_id, stage, s.pipeline_version, version_of(fields)) if article_id else ""
+        )
         body_ref = fields.get("body_ref") if isinstance(fields.get("body_ref"), str) else ""
         in_flight, in_flight_message, stage_marker = self._ledger.closing_keys(article_id or "")
         entry = self._write_once(
@@ -86,7 +88,7 @@ class DeadLetterStore:
         # Clear the marker first, so a replay that fails again gets its own letter; remove the old letter only
         # once the replay is queued, so a failed send leaves it in place.
         if letter.article_id:
-            version = _version(message)
+            version = version_of(message)
             self._redis.delete(
                 self._keys.dead_lettered(letter.article_id, letter.stage, self._settings.pipeline_version, version)
             )
@@ -97,9 +99,3 @@ class DeadLetterStore:
             pipe.delete(letter.input_key)
         pipe.execute()
         return letter
-
-
-def _version(message: dict[str, Any]) -> int:
-    """The article version a stage's input carries (1 for a message without one, or not an article's)."""
-    version = message.get("version")
-    return version if isinstance(version, int) and version >= 1 else 1

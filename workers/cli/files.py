@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from newsflow.text import decode_bytes
 
 SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl")
 READS = "newsflow reads .html .htm .txt .json .jsonl files, and those gzipped (.gz)"
+NOTHING_FOUND = f"no article among the paths given ({READS})"
 # A gzipped file is read no further than this: a small file must not unpack into all of memory.
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 
@@ -85,6 +86,15 @@ def _parsed(origin: str, item: object) -> Input:
         return Input(origin, parse_submission(item))
     except InvalidSubmission as exc:
         return Input(origin, error=f"{origin}: {exc}")
+
+
+def articles(paths: Iterable[Path], on_skip: Callable[[str], None]) -> Iterator[Input]:
+    """``read_inputs`` less the files that hold no article, each told to ``on_skip`` with the reason."""
+    for item in read_inputs(paths):
+        if item.skipped:
+            on_skip(item.skipped)
+        else:
+            yield item
 
 
 def read_inputs(paths: Iterable[Path]) -> Iterator[Input]:

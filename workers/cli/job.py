@@ -11,7 +11,7 @@ import redis
 
 from config import Settings
 from newsflow.errors import InvalidSubmission, QueueFull, TransientError
-from newsflow.schema import DeadLetter
+from newsflow.schema import DeadLetter, version_of
 from newsflow.state.ingest import Ingest
 from newsflow.state.output import Publisher
 from newsflow.state.streams import Fields, entry_article_id, entry_record, last_entry_id
@@ -105,8 +105,7 @@ def run_job(
 
 def _collect(summary: Summary, published: bool, fields: Fields, on_record: Callable[[dict[str, Any]], None]) -> None:
     record = entry_record(fields)
-    version = record.get("version") or 1
-    key = (entry_article_id(fields), version if isinstance(version, int) else 1)
+    key = (entry_article_id(fields), version_of(record))
     if key not in summary.pending:
         return
     summary.pending.discard(key)

@@ -15,7 +15,7 @@ from newsflow.ids import article_id
 from newsflow.resources import Resources
 from newsflow.schema import IngestedArticle
 from newsflow.stages import Pipeline
-from workers.cli.files import READS, read_inputs
+from workers.cli.files import NOTHING_FOUND, articles
 
 
 def run_stages(settings: Settings, pipeline: Pipeline, paths: Iterable[Path], until: str,
@@ -25,10 +25,7 @@ def run_stages(settings: Settings, pipeline: Pipeline, paths: Iterable[Path], un
     res, failed = Resources(settings), False
     loaded = {stage.name: stage.load(res) for stage in chosen}
     found = 0
-    for item in read_inputs(paths):
-        if item.skipped:
-            console.print(f"skipped {item.skipped}")
-            continue
+    for item in articles(paths, on_skip=lambda reason: console.print(f"skipped {reason}")):
         found += 1
         if item.raw is None:
             console.print(f"[red]invalid[/red] {item.error}")
@@ -44,5 +41,5 @@ def run_stages(settings: Settings, pipeline: Pipeline, paths: Iterable[Path], un
             continue
         emit(record.model_dump(mode="json"))
     if not found:
-        console.print(f"[red]nothing to process[/red]: no article among the paths given ({READS})")
+        console.print(f"[red]nothing to process[/red]: {NOTHING_FOUND}")
     return found > 0 and not failed

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from workers.cli.files import READS
+from workers.cli.files import NOTHING_FOUND
 from workers.cli.job import Summary
 
 
@@ -42,7 +42,7 @@ def print_summary(console: Console, summary: Summary) -> None:
         + ("  [bold red]interrupted[/bold red]" if summary.interrupted else "")
     )
     if summary.found == 0:
-        console.print(f"  [red]nothing to process[/red]: no article among the paths given ({READS})")
+        console.print(f"  [red]nothing to process[/red]: {NOTHING_FOUND}")
     for line in summary.skipped:
         console.print(f"  skipped {line}")
     for line in summary.updates:

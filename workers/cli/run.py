@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from config import get_settings
 from newsflow.errors import InvalidSubmission, QueueFull
 from newsflow.stages import PIPELINE
-from workers.cli.files import READS, read_inputs
+from workers.cli.files import NOTHING_FOUND, articles, read_inputs
 from workers.cli.shell import ExitCode, Paths, configured, err, stop, write_json
 
 app = typer.Typer()
@@ -72,10 +72,7 @@ def submit(paths: Paths) -> None:
 
     settings = configured()
     ingest, failed, found = create_ingest(settings), False, 0
-    for item in read_inputs(paths):
-        if item.skipped:
-            err.print(f"skipped {item.skipped}")
-            continue
+    for item in articles(paths, on_skip=lambda reason: err.print(f"skipped {reason}")):
         found += 1
         try:
             if item.raw is None:
@@ -89,7 +86,7 @@ def submit(paths: Paths) -> None:
             raise stop(ExitCode.BACKPRESSURE, f"[yellow]try later[/yellow]: {exc}; {item.origin} and the rest were "
                        "not submitted") from None  # fmt: skip
     if not found:
-        raise stop(ExitCode.FAILED, f"[red]nothing to submit[/red]: no article among the paths given ({READS})")
+        raise stop(ExitCode.FAILED, f"[red]nothing to submit[/red]: {NOTHING_FOUND}")
     raise stop(ExitCode.FAILED if failed else ExitCode.OK)
 
 
