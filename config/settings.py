@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     target_language: str = Field("en", pattern=r"^[a-z]{2,3}$", description="Language articles are translated into.")
     models_dir: Path = Field(
         Path("~/.local/share/newsflow/models"),
-        description="Where `newsflow models install` unpacks translation models and the topic model is converted "
+        description="Where `newsflow models install` unpacks translation models and the tag stage's encoder is converted "
         "(the image uses /opt/newsflow/models).",
     )
     translate_backends: Annotated[tuple[TranslateBackend, ...], NoDecode] = Field(
@@ -177,6 +177,9 @@ class Settings(BaseSettings):
         ge=1000,
         description="Tag reads at most this many characters of the body and of each carried story: the "
         "statistical taggers' cost grows with length (names further on are not tagged).",
+    )
+    tag_device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="Where the tag stage's encoder runs. `auto`: a GPU when CTranslate2 sees one."
     )
 
     gateway_token: SecretStr | None = Field(

@@ -58,7 +58,10 @@ class Resources:
 
     @cached_property
     def tagger(self) -> Tagger:
-        return Tagger(self.gazetteer, self.names, self.settings.models_dir, self.settings.tag_max_chars).warm()
+        settings = self.settings
+        return Tagger(
+            self.gazetteer, self.names, settings.models_dir, settings.tag_max_chars, settings.tag_device
+        ).warm()
 
     @cached_property
     def translation(self) -> TranslationService:

@@ -25,7 +25,7 @@ from newsflow.publishing import check_complete, publish
 from newsflow.resources import Resources
 from newsflow.schema import Article, IngestedArticle
 from newsflow.state.output import Publisher
-from newsflow.tagging.embedding import converted
+from newsflow.tagging.encoder import converted
 from newsflow.tagging.stage import tag_article
 from newsflow.tagging.tagger import Tagger
 from newsflow.translation.service import TranslationService

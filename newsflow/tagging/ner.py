@@ -1,10 +1,15 @@
 """Statistical name taggers: a CRF newsflow trains for Arabic, spaCy's small English model for English.
 
-The Arabic model (newsflow/data/ner-ar.crfsuite, python-crfsuite) is trained by scripts/train_arabic_ner.py on the
-NewsFANE Gold corpus (Alotaibi and Lee, COLING 2014; CC BY-SA 3.0). It reads words as raw text has them, clitics
-attached (the corpus's clitic-segmented tokens are glued back into words for training), with lexical features of
-the word and its clitic-free stem, its neighbours, and whether the name tables (known names, gazetteer) cover it.
-``features`` is the one feature function, for training and tagging alike.
+The Arabic model is trained by scripts/train_arabic_ner.py on the NewsFANE Gold corpus (Alotaibi and Lee, COLING
+2014; CC BY-SA 3.0). It reads words as raw text has them, clitics attached (the corpus's clitic-segmented tokens are
+glued back into words for training), with lexical features of the word and its clitic-free stem, its neighbours,
+whether the name tables (known names, gazetteer) cover it, and what the article encoder's state of the word says:
+``NameHead``, a softmax layer over the state of the word's first piece (newsflow/tagging/encoder.py), gives the
+probability of each BIO label, and the CRF weighs those beside its own features (stacking: the CRF is trained on
+head probabilities from held-out folds). The encoder reads an article's lead; a sentence past it goes to a second CRF,
+trained on the same features without the head. ``features`` is the one feature function, for training and tagging
+alike.
+The files are in newsflow/data: ner-ar-encoder.crfsuite and ner-ar.crfsuite (python-crfsuite), ner-ar-head.npz.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from functools import cached_property, lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
-from newsflow.segment import split_sentences
+import numpy as np
+
+from newsflow.tagging.encoder import Encoding, sentences
 from newsflow.tagging.entities import Span, table_spans
 from newsflow.tagging.gazetteer import Gazetteer
 from newsflow.tagging.names import KnownEntity
@@ -28,7 +35,10 @@ _TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670]+|[^\w\s]")
 _ARABIC_WORD = re.compile("^[\u0621-\u064a\u0671-\u06d3]+$")
 _PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال", "وب", "ول", "فب", "فل", "و", "ف", "ب", "ل")
 _TYPES = {"PER": "person", "ORG": "organisation", "LOC": "place"}
-MODEL = "ner-ar.crfsuite"
+MODEL = "ner-ar.crfsuite"  # the CRF alone, for sentences past the encoder's lead
+STACKED = "ner-ar-encoder.crfsuite"  # the CRF that also reads the encoder head, for sentences in the lead
+HEAD = "ner-ar-head.npz"
+HEAD_LABELS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
 
 
 def words(text: str) -> list[tuple[int, int]]:
@@ -65,10 +75,13 @@ def _lexical(word: str) -> tuple[list[str], str, str, str]:
     return found, folded, stem, f"{shape}{_frequency(stem) if shape == 'A' else ''}"
 
 
-def features(tokens: list[str], tables: list[str]) -> list[list[str]]:
-    """Per token: its own features, its neighbours' (two each side), and ``tables``: the name-table tag of each
-    token (``B-person``, ``I-place``... or ``O``)."""
+def features(tokens: list[str], tables: list[str], head: np.ndarray) -> list[dict[str, float]]:
+    """Per token: its own features, its neighbours' (two each side), ``tables``: the name-table tag of each token
+    (``B-person``, ``I-place``... or ``O``), and ``head``: the encoder head's probability of each of HEAD_LABELS
+    (tokens x labels; a row of NaN for a token the encoder did not read), with its best label for the token and its
+    neighbours."""
     info = [_lexical(t) for t in tokens]
+    best = [None if np.isnan(row[0]) else HEAD_LABELS[int(row.argmax())] for row in head]
     out = []
     for i, (own, folded, _, _) in enumerate(info):
         after = tables[i + 1] if i + 1 < len(tokens) else "</S>"
@@ -85,8 +98,49 @@ def features(tokens: list[str], tables: list[str]) -> list[list[str]]:
             found.append(f"b-1={info[i - 1][1]}|{folded}")
         if i + 1 < len(tokens):
             found.append(f"b+1={folded}|{info[i + 1][1]}")
-        out.append(found)
+        weighted = dict.fromkeys(found, 1.0)
+        if best[i] is not None:
+            weighted.update({f"hp={label}": float(p) for label, p in zip(HEAD_LABELS[1:], head[i, 1:], strict=True)})
+            weighted[f"h={best[i]}"] = 1.0
+            weighted[f"h-1={best[i - 1] if i else '<S>'}"] = 1.0
+            weighted[f"h+1={best[i + 1] if i + 1 < len(tokens) else '</S>'}"] = 1.0
+        out.append(weighted)
     return out
+
+
+class NameHead:
+    """A small network over the encoder's states of each word of a sentence and of its neighbours (the word before
+    and the word after; zeros past the sentence's ends), one hidden layer: the probability of each of HEAD_LABELS."""
+
+    def __init__(
+        self, hidden: np.ndarray, hidden_bias: np.ndarray, output: np.ndarray, output_bias: np.ndarray
+    ) -> None:
+        self.hidden, self.hidden_bias = hidden.astype(np.float32), hidden_bias.astype(np.float32)
+        self.output, self.output_bias = output.astype(np.float32), output_bias.astype(np.float32)
+
+    @classmethod
+    def load(cls) -> NameHead:
+        with (files("newsflow") / "data" / HEAD).open("rb") as stream, np.load(stream) as data:
+            return cls(data["hidden"], data["hidden_bias"], data["output"], data["output_bias"])
+
+    def probabilities(self, states: np.ndarray) -> np.ndarray:
+        """(words, labels) for the states (words, hidden) of one sentence's words."""
+        logits = gelu(in_context(states.astype(np.float32)) @ self.hidden + self.hidden_bias) @ self.output
+        logits += self.output_bias
+        shares = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return shares / shares.sum(axis=1, keepdims=True)
+
+
+def in_context(states: np.ndarray) -> np.ndarray:
+    """Each word's state after the previous word's and before the next word's: (words, 3 x hidden)."""
+    before, after = np.zeros_like(states), np.zeros_like(states)
+    before[1:], after[:-1] = states[:-1], states[1:]
+    return np.concatenate([before, states, after], axis=1)
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """GELU in its tanh form, as the head was trained (torch's approximate="tanh")."""
+    return 0.5 * x * (1 + np.tanh(0.7978845608 * (x + 0.044715 * x**3)))
 
 
 def table_tags(spans: list[tuple[int, int]], found: list[Span]) -> list[str]:
@@ -114,37 +168,61 @@ def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
 
 
 class ArabicTagger:
-    """The CRF, loaded once per worker process; ``tag`` finds names in any Arabic text."""
+    """The CRFs and the encoder head, loaded once per worker process; ``tag`` finds names in any Arabic text."""
 
     def __init__(self, names: PhraseTable[KnownEntity], gazetteer: Gazetteer) -> None:
         self.names, self.gazetteer = names, gazetteer
 
     @cached_property
     def crf(self) -> Any:  # a pycrfsuite.Tagger; python-crfsuite is untyped
-        import pycrfsuite
+        return _crf(MODEL)
 
-        tagger = pycrfsuite.Tagger()
-        tagger.open(str(files("newsflow") / "data" / MODEL))
-        return tagger
+    @cached_property
+    def stacked(self) -> Any:
+        return _crf(STACKED)
+
+    @cached_property
+    def head(self) -> NameHead:
+        return NameHead.load()
 
     def warm(self) -> None:
-        """The CRF and the Arabic word frequencies its features read (wordfreq loads them on first use: ~80 MB,
-        most of a second)."""
-        self.crf  # noqa: B018
+        """The CRFs, the head and the Arabic word frequencies the features read (wordfreq loads them on first use:
+        ~80 MB, most of a second)."""
+        self.crf, self.stacked, self.head  # noqa: B018
         _frequency("في")
 
-    def tag(self, text: str, tables: list[Span] | None = None) -> list[Span]:
-        """Names in ``text``; ``tables``: the name tables' spans in it, when the caller has them already."""
+    def tag(self, text: str, encoding: Encoding, tables: list[Span] | None = None) -> list[Span]:
+        """Names in ``text``; ``encoding``: the encoder's reading of its lead, whose sentences the stacked CRF tags
+        (the others, the CRF alone); ``tables``: the name tables' spans in it, when the caller has them already."""
         tables = table_spans(text, self.names, self.gazetteer) if tables is None else tables
         found: list[Span] = []
-        for start, end in split_sentences(text):
-            sentence = text[start:end]
-            spans = [(start + s, start + e) for s, e in words(sentence)]
+        for start, end in sentences(text):
+            spans = [(start + s, start + e) for s, e in words(text[start:end])]
+            if not spans:
+                continue
             tags = table_tags(spans, [t for t in tables if start <= t.start and t.end <= end])
-            labels = self.crf.tag(features([text[s:e] for s, e in spans], tags))
+            tokens = [text[s:e] for s, e in spans]
+            if end <= encoding.end:
+                head = self.head.probabilities(encoding.at([s for s, _ in spans]))
+                labels = self.stacked.tag(features(tokens, tags, head))
+            else:
+                labels = self.crf.tag(features(tokens, tags, unread(len(spans))))
             found += [Span(spans[a][0], spans[b - 1][1], _TYPES[label], "crf")
                       for a, b, label in bio_spans(labels) if label in _TYPES]  # fmt: skip
         return found
+
+
+def unread(words: int) -> np.ndarray:
+    """The head rows of words the encoder did not read."""
+    return np.full((words, len(HEAD_LABELS)), np.nan, dtype=np.float32)
+
+
+def _crf(name: str) -> Any:
+    import pycrfsuite
+
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(files("newsflow") / "data" / name))
+    return tagger
 
 
 class EnglishTagger:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
+from newsflow.tagging.encoder import ArticleEncoder, Encoding
 from newsflow.tagging.entities import Span, resolve, table_spans
 from newsflow.tagging.gazetteer import Gazetteer
 from newsflow.tagging.names import KnownEntity, demonyms
@@ -15,34 +16,37 @@ from newsflow.tagging.topics import TopicClassifier
 
 class Tagger:
     def __init__(self, gazetteer: Gazetteer, names: PhraseTable[KnownEntity], models_dir: Path,
-                 max_chars: int = 20_000, topic_threads: int = 1) -> None:  # fmt: skip
+                 max_chars: int = 20_000, device: str = "cpu", threads: int = 1) -> None:  # fmt: skip
         self.gazetteer, self.names, self.demonyms = gazetteer, names, demonyms()
         self.max_chars = max_chars
+        self.encoder = ArticleEncoder(models_dir, device=device, threads=threads)
         self.arabic = ArabicTagger(self.names, self.gazetteer)
         self.english = EnglishTagger()
-        self.models_dir, self.topic_threads = models_dir, topic_threads
 
     @cached_property
     def topics(self) -> TopicClassifier:
-        return TopicClassifier(self.models_dir, self.topic_threads)
+        return TopicClassifier()
 
     def warm(self) -> Tagger:
         """Load the models now (worker start), not with the first article."""
+        self.encoder.warm()
         self.arabic.warm()
         self.english.nlp, self.topics  # noqa: B018
         return self
 
-    def read(self, text: str, language: str | None) -> tuple[list[Span], list[str]]:
-        """The names in ``text`` and the ISO codes of its nationality adjectives (الأمريكي, Israeli), in order."""
+    def read(self, text: str, language: str | None, encoding: Encoding) -> tuple[list[Span], list[str]]:
+        """The names in ``text`` and the ISO codes of its nationality adjectives (الأمريكي, Israeli), in order;
+        ``encoding``: the encoder's reading of ``text``."""
         words = text_words(text)
-        return self.spans(text, language, words), [m.value for m in self.demonyms.find(text, words)]
+        return self.spans(text, language, encoding, words), [m.value for m in self.demonyms.find(text, words)]
 
-    def spans(self, text: str, language: str | None, words: list[Word] | None = None) -> list[Span]:
+    def spans(self, text: str, language: str | None, encoding: Encoding, words: list[Word] | None = None) -> list[Span]:
         """Names in ``text``: the language's statistical tagger, linked to the tables, plus table matches. The Arabic
         model already reads the tables' places (benchmarks/results/ner.md: adding gazetteer spans on top costs
         precision), so for Arabic only known people and organisations are added."""
         tables = table_spans(text, self.names, self.gazetteer, words)
         if language == "ar":
-            return resolve(text, self.arabic.tag(text, tables), tables, self.names, self.gazetteer, add_places=False)
+            found = self.arabic.tag(text, encoding, tables)
+            return resolve(text, found, tables, self.names, self.gazetteer, add_places=False)
         tagged = self.english.tag(text) if language == "en" else []
         return resolve(text, tagged, tables, self.names, self.gazetteer, add_places=True)

@@ -104,7 +104,7 @@ def test_a_tag_worker_that_cannot_write_the_topic_model_stops_at_start_up_with_t
     done = subprocess.run([sys.executable, "-m", "workers.cli", "worker", "--stages", "tag"], cwd=ROOT, env=env,
                           capture_output=True, timeout=120, stdin=subprocess.DEVNULL)  # fmt: skip
     assert done.returncode == 2, done.stderr.decode()
-    assert "cannot convert the topic model into" in done.stderr.decode()
+    assert "cannot convert the encoder into" in done.stderr.decode()
 
 
 @pytest.mark.usefixtures("workers")

