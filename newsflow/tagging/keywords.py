@@ -73,9 +73,11 @@ def _read(word: str, stops: frozenset[str]) -> tuple[str, bool]:
 def _frequency(language: str | None) -> dict[str, float]:
     """wordfreq's list for the language: for Arabic its full one, which the tag stage's Arabic tagger has loaded
     already (the same cached dict); for other languages the small one (~3 MB for English); none when it has none."""
+    if not language:
+        return {}
     try:
-        return get_frequency_dict(language or "", "best" if language == "ar" else "small")
-    except LookupError:
+        return get_frequency_dict(language, "best" if language == "ar" else "small")
+    except (LookupError, ValueError):  # a language wordfreq has no list for, or a code it cannot parse
         return {}
 
 
