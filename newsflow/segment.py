@@ -60,6 +60,15 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [piece for start, end in _spans(text, _END, 0, len(text)) for piece in _bounded(text, start, end)]
 
 
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of each line of ``text``."""
+    spans, at = [], 0
+    for line in text.split("\n"):
+        spans += [(at + start, at + end) for start, end in split_sentences(line)]
+        at += len(line) + 1
+    return spans
+
+
 def segment(body: list[str]) -> list[Sentence]:
     """Every sentence of every paragraph, in order."""
     return [Sentence(n, start, end) for n, paragraph in enumerate(body) for start, end in split_sentences(paragraph)]

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from newsflow.models import ModelPackageError
-from newsflow.segment import split_sentences
+from newsflow.segment import sentences
 
 LAYERS = 6
 TOKENS = 128  # positions read per text, <s>, "passage: " and </s> included: a title, or a body's lead
@@ -246,15 +246,6 @@ def pooled(*encodings: Encoding) -> np.ndarray | None:
         return None
     mean = sum(e.total for e in encodings if e.starts) / sum(e.positions for e in encodings if e.starts)
     return np.asarray(mean / np.linalg.norm(mean), dtype=np.float32)
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of each line of ``text``."""
-    spans, at = [], 0
-    for line in text.split("\n"):
-        spans += [(at + start, at + end) for start, end in split_sentences(line)]
-        at += len(line) + 1
-    return spans
 
 
 class ArticleEncoder:

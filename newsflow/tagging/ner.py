@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from newsflow.tagging.encoder import Encoding, sentences
+from newsflow.segment import sentences
+from newsflow.tagging.encoder import Encoding
 from newsflow.tagging.entities import Span, table_spans
 from newsflow.tagging.gazetteer import Gazetteer
 from newsflow.tagging.names import KnownEntity
