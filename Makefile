@@ -1,4 +1,4 @@
-# newsflow: `make run` processes examples/ end to end; `make test` runs the suite. Both build .venv first.
+# newsflow: `make run` processes examples/articles/ end to end; `make test` runs the suite. Both build .venv first.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -29,7 +29,7 @@ $(TRAIN_STAMP): pyproject.toml constraints.txt requirements/models.txt requireme
 	touch $@
 
 run: $(STAMP)  ## the main job on the project's examples, with a private Redis: `make run > records.jsonl`
-	@$(BIN)/newsflow process examples/
+	@$(BIN)/newsflow process examples/articles/
 
 test: $(STAMP)  ## unit and integration tests (starts its own redis-server and Celery workers)
 	$(BIN)/python -m pytest

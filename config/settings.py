@@ -94,6 +94,17 @@ class Settings(BaseSettings):
     max_queue_depth: int = Field(
         10_000, ge=10, description="Ingest answers 'try later' while a stage queue holds more messages than this."
     )
+    ingest_batch_max: int = Field(
+        100, ge=1, le=10_000, description="Most raw articles in one `newsflow.ingest` task's argument (a list)."
+    )
+    ingest_backlog_retries: int = Field(
+        8,
+        ge=0,
+        le=30,
+        description="Times a `newsflow.ingest` task waits for a stage queue over NEWSFLOW_MAX_QUEUE_DEPTH to drain "
+        "(back-off doubling from 2 s up to NEWSFLOW_RETRY_BACKOFF_MAX_S) before its articles are dead letters with "
+        "reason `backlog`.",
+    )
     task_events: bool = Field(False, description="Send Celery task events (Flower needs them; they cost throughput).")
     task_sent_events: bool = Field(
         False,

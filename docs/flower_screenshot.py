@@ -46,7 +46,7 @@ def main() -> None:
         client = redis.Redis.from_url(server.url)
         time.sleep(15)  # workers up and seen by Flower
         gateway = create_ingest(settings, client)
-        accepted = [gateway.submit(item.raw).id for item in read_inputs([ROOT / "examples"]) if item.raw]
+        accepted = [gateway.submit(item.raw).id for item in read_inputs([ROOT / "examples" / "articles"]) if item.raw]
         deadline = time.monotonic() + 60
         while client.xlen(settings.output_stream) < len(accepted) and time.monotonic() < deadline:
             time.sleep(0.5)

@@ -4,7 +4,8 @@
     ├── NotConfigured              a setting the command or service needs is missing
     ├── NotFound                   no such dead letter, article or input (a CLI or API lookup)
     ├── InvalidSubmission          rejected at the ingest boundary, never queued
-    │   └── BodyTooLarge
+    │   ├── BodyTooLarge
+    │   └── BatchTooLarge
     ├── QueueFull                  ingest's back-pressure: nothing was queued, try later
     ├── TransientError             retried with bounded exponential back-off, then dead-lettered
     └── PermanentError(reason)     never retried: becomes a dead letter at once
@@ -40,6 +41,12 @@ class InvalidSubmission(NewsflowError, ValueError):
 class BodyTooLarge(InvalidSubmission):
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(f"body is {size:,} bytes; the limit is {limit:,} (NEWSFLOW_MAX_BODY_BYTES)")
+        self.size, self.limit = size, limit
+
+
+class BatchTooLarge(InvalidSubmission):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"a batch of {size:,} articles is over the limit of {limit:,}")
         self.size, self.limit = size, limit
 
 

@@ -35,8 +35,14 @@ RecordT = TypeVar("RecordT", bound=BaseModel)
 LoadedT = TypeVar("LoadedT")
 
 
+# The pipeline's entry: producers send raw articles to the `newsflow.ingest` task, on a queue of its own, which
+# validates and queues them for the first stage (workers/runtime/ingesttask.py). It makes no record, so it is not a
+# stage, but workers serve it like one.
+INGEST = "ingest"
+
+
 def task_name(stage: str) -> str:
-    """The Celery task of a stage; its queue is named by newsflow/state/keys.py."""
+    """The Celery task of a stage (or of ingest); its queue is named by newsflow/state/keys.py."""
     return f"newsflow.{stage}"
 
 
@@ -70,8 +76,8 @@ class Pipeline:
 
     def __post_init__(self) -> None:
         names = [stage.name for stage in self.stages]
-        if not names or len(set(names)) != len(names):
-            raise ValueError(f"a pipeline needs stages with distinct names, not {names}")
+        if not names or len(set(names)) != len(names) or INGEST in names:
+            raise ValueError(f"a pipeline needs stages with distinct names other than {INGEST!r}, not {names}")
         if self.stages[-1].emit is None or any(stage.emit for stage in self.stages[:-1]):
             raise ValueError("the last stage of a pipeline, and only the last, emits its record")
 
@@ -81,6 +87,11 @@ class Pipeline:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(stage.name for stage in self.stages)
+
+    @property
+    def served(self) -> tuple[str, ...]:
+        """What a worker can serve, each on its own queue: ingest, then every stage."""
+        return (INGEST, *self.names)
 
     @property
     def first(self) -> Stage[Any, Any]:

@@ -19,6 +19,15 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     return orjson.loads(data)
 
 
+_JSON_TYPES: dict[type, str] = {dict: "an object", list: "an array", str: "a string", int: "a number",
+                                float: "a number", bool: "a boolean", type(None): "null"}  # fmt: skip
+
+
+def json_type(value: object) -> str:
+    """What a decoded JSON value is, in JSON's words: producers write in any language."""
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
 def register_serializer() -> None:
     """Make ``orjson`` a kombu serializer. Idempotent."""
     register(SERIALIZER, dumps, loads, content_type=CONTENT_TYPE, content_encoding="binary")

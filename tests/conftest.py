@@ -33,7 +33,7 @@ os.environ["NEWSFLOW_MODELS_DIR"] = tempfile.mkdtemp(prefix="newsflow-test-model
 atexit.register(shutil.rmtree, os.environ["NEWSFLOW_MODELS_DIR"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
+EXAMPLES = ROOT / "examples" / "articles"
 SHARED_PAGE = ROOT.parent / "shared" / "examples" / "cnn-arabic-blinken.txt"
 
 
@@ -108,9 +108,9 @@ def wait_for(client: redis.Redis) -> Callable[..., list[dict]]:
 
 def wait_until_idle(app, client: redis.Redis, settings: Settings, timeout_s: float = 60) -> None:
     """Wait for a positive sign that every message sent so far has run: each stage queue empty and no worker
-    holding a task, seen twice in a row. A test that then asserts that something did not happen knows the thing
+    holding a task, seen twice in a row (ingest's queue included). A test that then asserts that something did not happen knows the thing
     that could have made it happen is over."""
-    keys, stages = Keys.from_settings(settings), app.conf.newsflow_pipeline.names
+    keys, stages = Keys.from_settings(settings), app.conf.newsflow_pipeline.served
     deadline, quiet = time.monotonic() + timeout_s, 0
     while quiet < 2:
         assert time.monotonic() < deadline, f"the workers were still busy after {timeout_s} s"

@@ -22,7 +22,7 @@ import numpy as np
 import sentencepiece
 from ctranslate2 import specs
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "articles"
 
 
 @dataclass(frozen=True)

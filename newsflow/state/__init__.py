@@ -4,10 +4,10 @@ the output stream and the deployment's figures. Nothing here knows Celery: queue
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 
 class Dispatch(Protocol):
-    def __call__(self, stage: str, message: dict[str, Any]) -> None:
-        """Queue ``message`` for ``stage``; each stage hands its output to the next itself."""
+    def __call__(self, stage: str, message: object) -> None:
+        """Queue ``message`` for ``stage`` (or for ingest); each stage hands its output to the next itself."""
         ...

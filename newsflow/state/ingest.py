@@ -3,8 +3,8 @@
 The id names the story (its canonical URL); the content digest (newsflow/ids.py) names what it says. The same id
 and content again is a duplicate; the same id with new content is an update, queued as the story's next version
 and published as a record of its own. One ``Ingest`` serves the HTTP gateway, `newsflow submit` and `newsflow
-process`. An invalid submission fails here, at once, with an InvalidSubmission that says what is wrong; nothing is
-queued.
+process`, and the `newsflow.ingest` task (workers/runtime/ingesttask.py). An invalid submission fails here, at once,
+with an InvalidSubmission that says what is wrong; nothing is queued.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import orjson
 import redis
 from pydantic import ValidationError
 
 from config import Settings
-from newsflow.errors import BodyTooLarge, InvalidSubmission, QueueFull, TransientError
+from newsflow.errors import BatchTooLarge, BodyTooLarge, InvalidSubmission, QueueFull, TransientError
 from newsflow.ids import article_id, content_digest
 from newsflow.schema import IngestedArticle, RawArticle
 from newsflow.state import Dispatch
@@ -28,6 +28,7 @@ from newsflow.state.keys import Keys
 from newsflow.state.ledger import Ledger
 from newsflow.state.output import Publisher
 from newsflow.state.versions import Versions
+from newsflow.wire import json_type
 
 Outcome = Literal["queued", "updated", "duplicate"]
 
@@ -48,24 +49,44 @@ def describe(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors())
 
 
-def parse_submission(data: bytes | str | dict[str, Any]) -> RawArticle:
-    """A RawArticle from JSON bytes, text or an already-decoded object."""
-    if not isinstance(data, dict):
-        try:
-            data = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidSubmission(f"invalid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise InvalidSubmission(f"a raw article is a JSON object, not {type(data).__name__}")
+def submissions(data: object, limit: int) -> list[object]:
+    """The articles of one submission, decoded: an object is one article, an array a batch of up to ``limit``."""
+    if isinstance(data, dict):
+        return [data]
+    if not isinstance(data, list):
+        raise InvalidSubmission(
+            f"a submission is a raw article (a JSON object) or an array of them, not {json_type(data)}"
+        )
+    if not data:
+        raise InvalidSubmission("an empty batch")
+    if len(data) > limit:
+        raise BatchTooLarge(len(data), limit)
+    return data
+
+
+def parse_submission(data: bytes | str) -> RawArticle:
+    """A RawArticle from JSON bytes or text."""
     try:
-        return RawArticle.model_validate(data)
+        decoded = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidSubmission(f"invalid JSON: {exc}") from None
+    return parse_article(decoded)
+
+
+def parse_article(item: object) -> RawArticle:
+    """A RawArticle from a decoded JSON value."""
+    if not isinstance(item, dict):
+        raise InvalidSubmission(f"a raw article is a JSON object, not {json_type(item)}")
+    try:
+        return RawArticle.model_validate(item)
     except ValidationError as exc:
         raise InvalidSubmission(describe(exc)) from None
 
 
 class Ingest:
-    # Queue depths are read at most this often while they are under the limit: a busy feed would otherwise pay
-    # a Redis round trip per article for them. Over the limit, every submission looks again.
+    # Queue depths are read at most this often, and again once this process alone could have filled the room that
+    # was left: a busy feed would otherwise pay a Redis round trip per article for them. Over the limit, every
+    # submission looks again.
     BACKLOG_CHECK_INTERVAL_S = 0.5
 
     def __init__(self, client: redis.Redis, settings: Settings, stages: Sequence[str], dispatch: Dispatch) -> None:
@@ -74,7 +95,7 @@ class Ingest:
         self._ledger = Ledger(client, self._keys)
         self._versions = Versions(client, self._keys, settings.published_marker_ttl_s)
         self._published = Publisher(client, settings)
-        self._backlog_ok_until = 0.0
+        self._backlog_ok_until, self._room = 0.0, 0
 
     def submit(self, raw: RawArticle) -> Accepted:
         """Queue one validated article, unless this version of it was published already or accepted within the
@@ -105,14 +126,18 @@ class Ingest:
         return Accepted(aid, "updated" if version > 1 else "queued", version)
 
     def check_backlog(self) -> None:
-        """Raises QueueFull while a stage queue holds more than NEWSFLOW_MAX_QUEUE_DEPTH messages."""
-        if time.monotonic() < self._backlog_ok_until:
+        """Raises QueueFull while a stage queue holds more than NEWSFLOW_MAX_QUEUE_DEPTH messages. Each call counts
+        as one article on its way to the first queue."""
+        if self._room > 0 and time.monotonic() < self._backlog_ok_until:
+            self._room -= 1
             return
         limit = self._settings.max_queue_depth
-        for stage, depth in queue_depths(self._redis, self._keys, self._stages).items():
+        depths = queue_depths(self._redis, self._keys, self._stages)
+        for stage, depth in depths.items():
             if depth > limit:
                 raise QueueFull(self._keys.queue(stage), depth, limit)
         self._backlog_ok_until = time.monotonic() + self.BACKLOG_CHECK_INTERVAL_S
+        self._room = limit - max(depths.values(), default=0)
 
     def _queue(self, raw: RawArticle, aid: str, size: int, version: int) -> None:
         s, pipe = self._settings, self._redis.pipeline()

@@ -1,4 +1,4 @@
-"""Rewrite the extraction golden files: every article under examples/ and tests/fixtures/, through the extract
+"""Rewrite the extraction golden files: every article under examples/articles/ and tests/fixtures/, through the extract
 stage, as the record it produces (less `received_at`). Review the diff before committing: `make golden`."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from newsflow.stages import EXTRACT  # noqa: E402
 from workers.cli.files import read_inputs  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent
-SOURCES = [ROOT / "examples", ROOT / "tests" / "fixtures"]
+SOURCES = [ROOT / "examples" / "articles", ROOT / "tests" / "fixtures"]
 
 
 def golden_name(origin: str) -> str:

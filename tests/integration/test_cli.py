@@ -45,7 +45,7 @@ def jsonl(stdout: bytes) -> list[dict]:
 
 
 def test_the_main_job_processes_the_examples_on_a_private_redis():
-    done = newsflow("process", "examples/")
+    done = newsflow("process", "examples/articles/")
     stderr = done.stderr.decode()
     assert done.returncode == 0, stderr
     records = jsonl(done.stdout)  # stdout carries records only: any stray line fails to parse here

@@ -69,8 +69,8 @@ def test_status_shows_queues_workers_and_throughput(redis_server, workers, gatew
     run = newsflow("status", "--json", env={"NEWSFLOW_REDIS_URL": redis_server.url})
     assert run.returncode == 0, run.stderr
     status = orjson.loads(run.stdout)
-    assert set(status["queue_depths"]) == set(STAGES)
-    assert all(any(node.startswith("test@") for node in status["workers"][stage]) for stage in STAGES)
+    assert set(status["queue_depths"]) == set(PIPELINE.served)
+    assert all(any(node.startswith("test@") for node in status["workers"][stage]) for stage in PIPELINE.served)
     assert status["published_last_minute"] >= 1
     table = newsflow("status", env={"NEWSFLOW_REDIS_URL": redis_server.url}).stdout.decode()
     assert "extract" in table and "in flight" in table

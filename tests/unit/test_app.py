@@ -47,10 +47,10 @@ def test_reliability_defaults(app):
     assert conf.task_soft_time_limit < conf.task_time_limit < conf.broker_transport_options["visibility_timeout"]
 
 
-def test_each_stage_has_its_own_queue_exchange_and_key(app):
+def test_ingest_and_each_stage_have_their_own_queue_exchange_and_key(app):
     bindings = {(q.name, q.exchange.name, q.routing_key) for q in app.conf.task_queues}
-    assert bindings == {(f"newsflow.{s}",) * 3 for s in STAGES}
-    for stage in STAGES:
+    assert bindings == {(f"newsflow.{s}",) * 3 for s in ("ingest", *STAGES)}
+    for stage in ("ingest", *STAGES):
         assert app.amqp.router.route({}, f"newsflow.{stage}")["queue"].name == f"newsflow.{stage}"
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from newsflow.errors import InvalidSubmission, NewsflowError
 from newsflow.extraction.stage import Limits, extract_article
 from newsflow.schema import Article, IngestedArticle, RawArticle
-from newsflow.state.ingest import parse_submission
+from newsflow.state.ingest import parse_article, parse_submission
 from newsflow.tagging.stage import tag_article
 from newsflow.text import decode_bytes
 from newsflow.translation.stage import translate_article
@@ -53,7 +53,7 @@ def test_any_bytes_at_ingest(data):
 @given(FIELDS)
 def test_any_json_object_at_ingest(fields):
     try:
-        raw = parse_submission(fields)
+        raw = parse_article(fields)
     except InvalidSubmission as exc:
         assert str(exc), "an InvalidSubmission must say what is wrong"
         return

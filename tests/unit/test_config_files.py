@@ -11,7 +11,7 @@ from jsonschema import Draft201909Validator
 from config import Settings
 from newsflow.stages import PIPELINE
 
-STAGES = PIPELINE.names
+STAGES = PIPELINE.served
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.errors import InvalidSubmission
-from newsflow.state.ingest import parse_submission
+from newsflow.state.ingest import parse_article, parse_submission, submissions
 from workers.cli.files import read_inputs
 
 ARABIC = '<html><head><meta charset="windows-1256"></head><body><p>أعلنت الحكومة اليوم عن خطة جديدة للنقل العام في العاصمة.</p></body></html>'
@@ -35,13 +35,31 @@ def test_every_kind_of_file(tmp_path):
         (b'{"text": "\xff\xfe"}', "invalid JSON"),
         (b'{"url": "https://x.org/a"}', "exactly one of"),
         ('{"text": "\\ud800"}', "surrogate"),
-        ({"text": "\ud800"}, "lone surrogate"),
         (b'{"text": "ok", "published_at": "yesterday"}', "published_at"),
     ],
 )
 def test_parse_submission_says_what_is_wrong(data, message):
     with pytest.raises(InvalidSubmission, match=message):
         parse_submission(data)
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [({"text": "\ud800"}, "lone surrogate"), ("{}", "JSON object, not a string"), (None, "not null"),
+     ([{"text": "x"}], "not an array"), (True, "not a boolean")],
+)  # fmt: skip
+def test_a_decoded_item_that_is_not_an_article_says_what_it_is(item, message):
+    with pytest.raises(InvalidSubmission, match=message):
+        parse_article(item)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"), [("x", "not a string"), (3.5, "not a number"), ([], "an empty batch"), ([{}] * 4, "over the limit of 3")]
+)  # fmt: skip
+def test_a_submission_is_an_article_or_a_bounded_batch(data, message):
+    with pytest.raises(InvalidSubmission, match=message):
+        submissions(data, limit=3)
+    assert submissions({"text": "x"}, limit=3) == [{"text": "x"}] and len(submissions([{}] * 3, limit=3)) == 3
 
 
 def test_suffixes_in_any_case_and_gzipped_files_are_read(tmp_path):
@@ -70,4 +88,4 @@ def test_broken_gzip_a_gzip_bomb_and_a_list_of_numbers_are_errors_not_crashes(tm
     monkeypatch.setattr("workers.cli.files.MAX_UNPACKED_BYTES", 1_000)
     errors = [i.error for i in read_inputs([tmp_path])]
     assert "not a readable gzip file" in errors[1] and "unpacks to more than 1,000 bytes" in errors[0]
-    assert errors[2:] == [f"{tmp_path}/numbers.json[{n}]: a raw article is a JSON object, not int" for n in (1, 2)]
+    assert errors[2:] == [f"{tmp_path}/numbers.json[{n}]: a raw article is a JSON object, not a number" for n in (1, 2)]

@@ -7,7 +7,7 @@ from kombu.exceptions import OperationalError
 
 from config import Settings
 from newsflow.errors import EmptyExtraction, TransientError
-from workers.runtime.policy import GiveUp, Requeue, Retry, classify, decide
+from workers.runtime.policy import GiveUp, Requeue, Retry, backlog_wait, classify, decide
 
 SETTINGS = Settings(max_retries=3, retry_backoff_max_s=4)
 
@@ -50,3 +50,13 @@ def test_every_countdown_stays_below_the_visibility_timeout():
     for retries in range(20):
         decided = decide(classify(TransientError("busy")), retries, settings)
         assert isinstance(decided, Retry) and decided.countdown_s < settings.visibility_timeout_s
+
+
+def test_a_full_queue_is_waited_for_doubling_half_jittered_below_the_bound_then_given_up():
+    settings = Settings(ingest_backlog_retries=10, retry_backoff_max_s=20, visibility_timeout_s=3600)
+    for retries in range(10):
+        ceiling = min(20, 2 ** (retries + 1))
+        waits = {backlog_wait(retries, settings) for _ in range(50)}
+        assert all(w is not None and ceiling / 2 <= w <= ceiling for w in waits), (retries, waits)
+        assert len(waits) > 1, "no jitter: producers held back together would come back together"
+    assert backlog_wait(10, settings) is None

@@ -26,12 +26,12 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, SecretStr
 
 from config import Settings
-from newsflow.errors import BodyTooLarge, InvalidSubmission, NotConfigured, QueueFull, TransientError
+from newsflow.errors import BatchTooLarge, BodyTooLarge, InvalidSubmission, NotConfigured, QueueFull, TransientError
 from newsflow.schema import ArticleStatus, RawArticle
 from newsflow.stages import load_pipeline
 from newsflow.state import tracking
 from newsflow.state.client import connect
-from newsflow.state.ingest import Ingest, parse_submission
+from newsflow.state.ingest import Ingest, parse_article, submissions
 from newsflow.state.keys import Keys
 from workers.api.metrics import GatewayMetrics
 from workers.runtime.app import create_ingest
@@ -87,8 +87,9 @@ def create_api(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         client = connect(settings)
-        stages = load_pipeline(settings.pipeline).names
-        metrics = GatewayMetrics(client, Keys.from_settings(settings), stages)
+        pipeline = load_pipeline(settings.pipeline)
+        stages = pipeline.names
+        metrics = GatewayMetrics(client, Keys.from_settings(settings), pipeline.served)
         api.state.deployment = Deployment(client, create_ingest(settings, client), metrics, stages)
         yield
         client.close()
@@ -192,23 +193,20 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def _items(body: bytes, max_batch: int) -> list[Any]:
+def _items(body: bytes, max_batch: int) -> list[object]:
     try:
-        data = orjson.loads(body)
+        return submissions(orjson.loads(body), max_batch)
     except orjson.JSONDecodeError as exc:
         raise HTTPException(422, f"invalid JSON: {exc}") from None
-    items = data if isinstance(data, list) else [data]
-    if not items:
-        raise HTTPException(422, "an empty batch")
-    if len(items) > max_batch:
-        raise HTTPException(413, f"a batch of {len(items)} articles is over the limit of {max_batch}")
-    return items
+    except BatchTooLarge as exc:
+        raise HTTPException(413, str(exc)) from None
+    except InvalidSubmission as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 def _submit_one(ingest: Ingest, index: int, item: object) -> ItemResult:
     try:
-        raw = parse_submission(item if isinstance(item, dict) else orjson.dumps(item))
-        accepted = ingest.submit(raw)
+        accepted = ingest.submit(parse_article(item))
     except (InvalidSubmission, BodyTooLarge) as exc:
         return ItemResult(index=index, status="invalid", error=str(exc))
     except (QueueFull, TransientError) as exc:  # the queue filled up, or Redis went away, during the batch

@@ -36,7 +36,7 @@ class Status:
 
 
 def deployment_status(app: Celery, client: redis.Redis, settings: Settings) -> Status:
-    keys, stages = Keys.from_settings(settings), app.conf.newsflow_pipeline.names
+    keys, stages = Keys.from_settings(settings), app.conf.newsflow_pipeline.served
     consuming = app.control.inspect(timeout=1.0).active_queues() or {}
     workers = {
         stage: sorted(node for node, queues in consuming.items() if keys.queue(stage) in {q["name"] for q in queues})

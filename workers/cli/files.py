@@ -13,7 +13,7 @@ import orjson
 
 from newsflow.errors import InvalidSubmission
 from newsflow.schema import RawArticle
-from newsflow.state.ingest import parse_submission
+from newsflow.state.ingest import parse_article, parse_submission
 from newsflow.text import decode_bytes
 
 SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl")
@@ -80,10 +80,8 @@ def _unpacked(path: Path) -> bytes:
 
 def _parsed(origin: str, item: object) -> Input:
     """An article from a JSON line (bytes) or an item of a JSON file's list (any JSON value)."""
-    if not isinstance(item, bytes | dict):
-        return Input(origin, error=f"{origin}: a raw article is a JSON object, not {type(item).__name__}")
     try:
-        return Input(origin, parse_submission(item))
+        return Input(origin, parse_submission(item) if isinstance(item, bytes) else parse_article(item))
     except InvalidSubmission as exc:
         return Input(origin, error=f"{origin}: {exc}")
 

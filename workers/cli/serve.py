@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from newsflow.errors import NewsflowError
-from newsflow.stages import PIPELINE
+from newsflow.stages import INGEST, PIPELINE
 from workers.cli.shell import ExitCode, configured, stop
 
 app = typer.Typer()
@@ -20,7 +20,7 @@ app = typer.Typer()
 @app.command()
 def worker(
     stages: Annotated[
-        str, typer.Option(help=f"Comma-separated stages ({', '.join(PIPELINE.names)}), or `all`.")
+        str, typer.Option(help=f"Comma-separated stages ({', '.join(PIPELINE.served)}), or `all`.")
     ] = "all",
     concurrency: Annotated[
         int | None,
@@ -56,13 +56,13 @@ def worker(
     from workers.runtime import worker as runtime
 
     pipeline = load_pipeline(settings.pipeline)
-    chosen = list(pipeline.names) if stages == "all" else [s.strip() for s in stages.split(",")]
-    unknown = set(chosen) - set(pipeline.names)
+    chosen = list(pipeline.served) if stages == "all" else [s.strip() for s in stages.split(",")]
+    unknown = set(chosen) - set(pipeline.served)
     if unknown:
         raise typer.BadParameter(
-            f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(pipeline.names)}"
+            f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(pipeline.served)}"
         )
-    serving = [pipeline[stage] for stage in chosen]
+    serving = [pipeline[stage] for stage in chosen if stage != INGEST]
     if quiet:  # a local, embedded worker: the operator already knows it runs as whoever started it
         warnings.filterwarnings("ignore", category=SecurityWarning)
     pool = pool or runtime.pool(serving)

@@ -27,7 +27,7 @@ def celery_config(settings: Settings, pipeline: Pipeline) -> dict[str, Any]:
     # kombu's Redis transport, less a client object built per command (see workers/runtime/transport.py).
     install_transport()
     keys = Keys.from_settings(settings)
-    queues = {stage: keys.queue(stage) for stage in pipeline.names}
+    queues = {served: keys.queue(served) for served in pipeline.served}
     return {
         "broker_url": settings.redis_url.get_secret_value(),
         # Unacked messages come back after the visibility timeout; every time limit and retry countdown is kept
@@ -59,7 +59,7 @@ def celery_config(settings: Settings, pipeline: Pipeline) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "task_time_limit": settings.task_time_limit_s,
         "task_soft_time_limit": max(1, settings.task_time_limit_s - 5),
-        # One queue per stage, each with its own exchange and key: a message lands in exactly one queue.
+        # One queue per stage (and one for ingest), each with its own exchange and key: a message lands in exactly one.
         "task_queues": [Queue(q, Exchange(q, type="direct"), routing_key=q) for q in queues.values()],
         "task_routes": {task_name(stage): {"queue": q, "routing_key": q} for stage, q in queues.items()},
         "task_default_queue": queues[pipeline.first.name],
@@ -78,17 +78,18 @@ def celery_config(settings: Settings, pipeline: Pipeline) -> dict[str, Any]:
     }
 
 
-def shown_as(message: dict[str, Any]) -> dict[str, str]:
+def shown_as(message: object) -> dict[str, str]:
     """How Flower and the logs show a stage task's argument: the article's id. Without it Celery builds a repr
     of the whole record for every message it sends, at a measurable cost."""
-    return {"argsrepr": f"(<article {message.get('id')}>,)", "kwargsrepr": "{}"}
+    article_id = message.get("id") if isinstance(message, dict) else None
+    return {"argsrepr": f"(<article {article_id}>,)", "kwargsrepr": "{}"}
 
 
 def dispatcher(app: Celery) -> Dispatch:
     """Queue a message for a stage through ``app``. Each stage task hands its output to the next itself
     (workers/runtime/stagetask.py), so a message carries one record, never the rest of a chain."""
 
-    def dispatch(stage: str, message: dict[str, Any]) -> None:
+    def dispatch(stage: str, message: object) -> None:
         app.send_task(task_name(stage), args=(message,), **shown_as(message))
 
     return dispatch

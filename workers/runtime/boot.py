@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from celery import Celery
 from celery.signals import worker_process_init
@@ -21,6 +21,8 @@ from newsflow.errors import NewsflowError, PermanentError
 from newsflow.resources import Observers, Resources
 from newsflow.stages import Stage
 from workers.runtime import metrics
+
+T = TypeVar("T")
 
 
 class WorkerProcess:
@@ -32,9 +34,13 @@ class WorkerProcess:
         self._loaded: dict[str, Any] = {}
 
     def loaded(self, stage: Stage[Any, Any]) -> Any:
-        if stage.name not in self._loaded:
-            self._loaded[stage.name] = stage.load(self.resources)
-        return self._loaded[stage.name]
+        return self.once(stage.name, stage.load)
+
+    def once(self, name: str, build: Callable[[Resources], T]) -> T:
+        """What ``build`` makes of this process's resources, built on first use."""
+        if name not in self._loaded:
+            self._loaded[name] = build(self.resources)
+        return cast(T, self._loaded[name])
 
     def warm(self, stages: Sequence[Stage[Any, Any]]) -> WorkerProcess:
         for stage in stages:

@@ -2,7 +2,8 @@
 survives a broker restart.
 
 Celery's own consumer acknowledges and forgets a message it cannot decode (pickle, which newsflow never
-accepts, or corrupt bytes) and one that names a task this worker does not know. Here each becomes a dead
+accepts, corrupt bytes, or a list item that is no message at all: workers/runtime/transport.py) and one that names a
+task this worker does not know. Here each becomes a dead
 letter on the stage whose queue it came from, with its raw body kept for inspection.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from celery.worker.consumer import Consumer
@@ -19,6 +21,7 @@ from newsflow.state.deadletters import DeadLetterStore
 from newsflow.state.ledger import Ledger
 from workers.runtime.app import dispatcher
 from workers.runtime.boot import worker_process
+from workers.runtime.transport import MALFORMED_HEADER
 
 log = logging.getLogger("newsflow.consumer")
 
@@ -52,8 +55,32 @@ class DeadLetteringConsumer(Consumer):
         except Exception as exc:  # noqa: BLE001 - Redis may be restarting; the next sweep tries again
             log.warning("in-flight sweep skipped: %r", exc)
 
+    def create_task_handler(self, *args: Any, **kwargs: Any) -> Callable[[Message], Any]:
+        handle = super().create_task_handler(*args, **kwargs)
+
+        def on_task_received(message: Message) -> Any:
+            try:
+                return handle(message)
+            except self.connection_errors:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Celery stops the worker on a message its own code trips over
+                self._dead_letter(
+                    message, type(exc).__name__, f"a message the worker cannot read: {exc!r}", message.body
+                )
+                message.ack()
+
+        return on_task_received
+
+    def on_unknown_message(self, body: Any, message: Message) -> None:
+        self._dead_letter(message, "UnknownMessage", "a message that names no task (no `task` header or field)",
+                          message.body)  # fmt: skip
+        message.ack()
+
     def on_decode_error(self, message: Message, exc: Exception) -> None:
-        reason = f"undecodable message ({message.content_type}): {exc}"
+        malformed = (message.headers or {}).get(MALFORMED_HEADER)
+        reason = (
+            f"malformed message: {malformed}" if malformed else f"undecodable message ({message.content_type}): {exc}"
+        )
         self._dead_letter(message, type(exc).__name__, reason, message.body)
         message.ack()
 

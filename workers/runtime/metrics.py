@@ -1,5 +1,5 @@
 """A worker's Prometheus metrics: every stage task's duration and outcome, counted in the pool process that ran
-it; for translate, the size of each model batch (sentences, articles) and translation-memory hits and misses.
+it; the ingest task's articles by result; for translate, the size of each model batch (sentences, articles) and translation-memory hits and misses.
 
 With NEWSFLOW_METRICS_PORT set, `newsflow worker` points prometheus_client's multiprocess mode at a fresh folder
 (PROMETHEUS_MULTIPROC_DIR) before any pool process starts, and serves the sum over its pool processes on that port.
@@ -20,6 +20,12 @@ STAGE_OUTCOMES = Counter(
     "newsflow_stage_outcomes", "Stage tasks by how they ended: ok, retried, requeued, dead_lettered.",
     ["stage", "outcome"],
 )  # fmt: skip
+INGEST_ARTICLES = Counter(
+    "newsflow_ingest_articles",
+    "Articles sent to the newsflow.ingest task, by result: queued, updated, duplicate, invalid, deferred (a stage "
+    "queue was full: the task waits and tries again), backlog (dead-lettered after waiting too long).",
+    ["result"],
+)
 
 
 TRANSLATE_BATCH_SENTENCES = Histogram(
@@ -44,6 +50,10 @@ def record_translation_batch(sentences: int, articles: int) -> None:
 def record_translation_memory(hits: int, misses: int) -> None:
     TRANSLATION_MEMORY.labels("hit").inc(hits)
     TRANSLATION_MEMORY.labels("miss").inc(misses)
+
+
+def record_ingest(result: str, articles: int = 1) -> None:
+    INGEST_ARTICLES.labels(result).inc(articles)
 
 
 def record_stage(stage: str, outcome: str, seconds: float) -> None:

@@ -12,10 +12,13 @@
     Retry(s)     transient, retries left: again after a bounded exponential back-off (Celery's own helper, with
                  full jitter), always below the visibility timeout (Settings checks the bound)
     GiveUp       permanent, or retries exhausted: a dead letter with the reason
+
+``backlog_wait`` is the ingest task's patience with a stage queue over NEWSFLOW_MAX_QUEUE_DEPTH.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import redis
@@ -83,3 +86,13 @@ def decide(failure: Failure, retries: int, settings: Settings) -> Outcome:
     if retries < settings.max_retries:
         return Retry(get_exponential_backoff_interval(1, retries, settings.retry_backoff_max_s, full_jitter=True))
     return GiveUp(f"gave up after {retries + 1} attempts: {failure.reason}")
+
+
+def backlog_wait(retries: int, settings: Settings) -> float | None:
+    """Seconds an ingest task waits for a full stage queue before attempt ``retries + 2``, or None once it has waited
+    NEWSFLOW_INGEST_BACKLOG_RETRIES times. The wait doubles from 2 s up to the back-off bound (below the visibility
+    timeout); half of it is random, so that producers held back together do not all come back together."""
+    if retries >= settings.ingest_backlog_retries:
+        return None
+    ceiling = min(settings.retry_backoff_max_s, 2 ** (retries + 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)

@@ -1,4 +1,5 @@
-"""The worker-side request of every stage task: bounds how often a message may kill its pool process.
+"""The worker-side request of every stage task (and of ingest): bounds how often a message may kill its pool process,
+and keeps a message Celery refuses before the task runs (kwargs that are not a mapping) as a dead letter.
 
 With late acks and reject-on-worker-lost, a message whose processing kills the pool process (a crash in C
 code, an out-of-memory kill) goes back to the queue and would do so for ever. Redis cannot change a message on
@@ -8,12 +9,13 @@ survives its pool processes.
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
 
 import redis
 from billiard.einfo import ExceptionWithTraceback
-from celery.exceptions import WorkerLostError
+from celery.exceptions import InvalidTaskError, WorkerLostError
 from celery.worker.request import Request
 
 from newsflow.state.deadletters import DeadLetterStore
@@ -33,6 +35,9 @@ class StageRequest(Request):
     def on_failure(self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False) -> None:
         exc = exc_info.exception
         exc = exc.exc if isinstance(exc, ExceptionWithTraceback) else exc
+        if isinstance(exc, InvalidTaskError):  # Celery refused the message before the task ran; it would ack it
+            self._dead_letter_refused(exc)
+            return self.acknowledge()
         if isinstance(exc, WorkerLostError):
             try:
                 if self._count_loss() >= worker_process(self.task.app).resources.settings.max_deliveries:
@@ -40,6 +45,18 @@ class StageRequest(Request):
             except redis.RedisError as count_error:  # cannot count now: requeue as Celery would
                 log.warning("could not count the lost worker for %s: %r", self.id, count_error)
         return super().on_failure(exc_info, send_failed_event, return_ok)
+
+    def _dead_letter_refused(self, exc: InvalidTaskError) -> None:
+        res = worker_process(self.task.app).resources
+        log.error("dead-lettering %s in %s: %s", self.id, self.task.stage_name, exc)
+        DeadLetterStore(res.redis, res.settings).write(
+            stage=self.task.stage_name,
+            message={"content_type": self.content_type, "body_base64": base64.b64encode(self.body).decode("ascii")},
+            error_type="InvalidTaskError",
+            reason=f"invalid task message: {exc}",
+            attempts=1,
+            worker=self.hostname,
+        )
 
     def _count_loss(self) -> int:
         """One more pool process died holding this message; dead-letter it when that is one too many."""
@@ -51,9 +68,9 @@ class StageRequest(Request):
         losses, _ = pipe.execute()
         if losses >= res.settings.max_deliveries:
             reason = f"its worker process died {losses} times while handling it (a crash or an out-of-memory kill)"
-            log.error("dead-lettering %s in %s: %s", self.id, self.task.stage.name, reason)
+            log.error("dead-lettering %s in %s: %s", self.id, self.task.stage_name, reason)
             DeadLetterStore(res.redis, res.settings).write(
-                stage=self.task.stage.name,
+                stage=self.task.stage_name,
                 message=self.args[0] if self.args else {},
                 error_type="WorkerLostError",
                 reason=reason,

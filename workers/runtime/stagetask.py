@@ -84,6 +84,10 @@ class StageTask(Task):
             record_stage(self.stage.name, outcome, time.perf_counter() - started)
 
     @property
+    def stage_name(self) -> str:
+        return self.stage.name
+
+    @property
     def _resources(self) -> Resources:
         return worker_process(self.app).resources
 

@@ -1,4 +1,5 @@
-"""A worker's app: newsflow's Celery app with every stage task registered, logging and boot hooked in."""
+"""A worker's app: newsflow's Celery app with the ingest task and every stage task registered, logging and boot
+hooked in."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from workers.runtime import logs
 from workers.runtime.app import create_app
 from workers.runtime.boot import preload
 from workers.runtime.health import register_health_task
+from workers.runtime.ingesttask import register_ingest_task
 from workers.runtime.stagetask import register_stage_tasks
 
 # A worker serving only light stages (publish) has each pool process reserve a few messages, which saves a
@@ -21,6 +23,7 @@ LIGHT_STAGE_PREFETCH = 4
 
 def create_worker_app(settings: Settings, pipeline: Pipeline | None = None) -> Celery:
     app = create_app(settings, pipeline)
+    register_ingest_task(app)
     register_stage_tasks(app, app.conf.newsflow_pipeline)
     register_health_task(app)
     logs.install(settings)
@@ -32,8 +35,9 @@ def prefetch(stages: list[Stage[Any, Any]]) -> int:
 
 
 def pool(stages: list[Stage[Any, Any]]) -> str:
-    """threads for a worker whose every stage waits on a model that releases the GIL, else prefork."""
-    return "threads" if all(stage.threaded for stage in stages) else "prefork"
+    """threads for a worker whose every stage waits on a model that releases the GIL, else prefork (an ingest-only
+    worker, which serves no stage, too)."""
+    return "threads" if stages and all(stage.threaded for stage in stages) else "prefork"
 
 
 def start(app: Celery, stages: list[Stage[Any, Any]], argv: list[str], in_this_process: bool) -> None:
