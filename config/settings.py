@@ -105,6 +105,26 @@ class Settings(BaseSettings):
         "(back-off doubling from 2 s up to NEWSFLOW_RETRY_BACKOFF_MAX_S) before its articles are dead letters with "
         "reason `backlog`.",
     )
+    story_ttl_days: float = Field(
+        4, gt=0, le=90, description="A story closes this long after its last article; its state then leaves Redis."
+    )
+    story_threshold: float = Field(
+        0.85,
+        ge=-1,
+        le=2,
+        description="Least score (benchmarks/results/stories.md) for an article to join a live story that has an "
+        "article in its language.",
+    )
+    story_cross_threshold: float = Field(
+        0.55,
+        ge=-1,
+        le=2,
+        description="Least score for an article to join a live story in other languages only (with a name or country "
+        "in common).",
+    )
+    duplicate_threshold: float = Field(
+        0.5, gt=0, le=1, description="Least estimated share of word 5-grams for an article to count as a near copy."
+    )
     task_events: bool = Field(False, description="Send Celery task events (Flower needs them; they cost throughput).")
     task_sent_events: bool = Field(
         False,

@@ -166,6 +166,17 @@ class Topic(Record):
     score: float = Field(description="Share of the article's similarity to the 17 top-level topics (0-1).")
 
 
+class StoryRef(Record):
+    """The story an article joined (or started), as it stood when the article joined it."""
+
+    id: str = Field(description="16 hex characters naming the story; every article about the same event carries it.")
+    first_seen: datetime = Field(description="When the story's first article reached the cluster stage (UTC).")
+    size: int = Field(
+        description="Articles in the story when this one joined it, this one included (1: it started it)."
+    )
+    languages: list[str] = Field(description="The story's languages then, most articles first.")
+
+
 class TranslatedSentence(Record):
     paragraph: int = Field(description="Index of the source paragraph in `body`.")
     start: int = Field(description="Offset of the source sentence in its paragraph (characters).")
@@ -248,6 +259,21 @@ class Article(Record, Versioned):
     )
     topics: list[Topic] = Field(default_factory=list, description="IPTC Media Topics, best first.")
     keywords: list[str] = Field(default_factory=list, description="The page's own keywords, then the text's.")
+    embedding: str | None = Field(
+        None,
+        description="The article's vector (newsflow/vectors.py): multilingual-e5-small's pooled states of the title and "
+        "the body's lead, 384 float16 numbers, little-endian, base64. The same story in any language lies close.",
+    )
+    duplicate_of: str | None = Field(
+        None, description="The id of the first article seen with the same text (an exact or near copy), else null."
+    )
+    duplicate_similarity: float | None = Field(
+        None,
+        description="How much of its text the copy shares with `duplicate_of` (estimated Jaccard of word 5-grams; 1: exact).",
+    )
+    story: StoryRef | None = Field(
+        None, description="The story this article belongs to (null before the cluster stage)."
+    )
     metadata: dict[str, Scalar] = Field(default_factory=dict, description="The producer's own fields, unread.")
     provenance: list[StageRun] = Field(default_factory=list, description="Each stage that ran, in order.")
 
@@ -265,6 +291,36 @@ class DeadLetter(Record):
     failed_at: datetime = Field(description="When it gave up (UTC).")
     worker: str = Field(description="The worker node that wrote the letter.")
     input_key: str | None = Field(description="Redis key of the stage's input, kept for replay until it expires.")
+
+
+class StoryMember(Record):
+    """One article of a story, as the story board lists it."""
+
+    id: str = Field(description="The article's id.")
+    title: str | None = Field(None, description="Its headline.")
+    language: str | None = Field(None, description="ISO 639-1 code of its language.")
+    source: str | None = Field(None, description="Who it is credited to.")
+    url: str | None = Field(None, description="Its page.")
+    joined_at: datetime = Field(description="When it joined the story (UTC).")
+    names: list[str] = Field(default_factory=list, description="Its most mentioned people, organisations and places.")
+    duplicate_of: str | None = Field(None, description="The article it copies, if it is a copy.")
+
+
+class Story(Record):
+    """A live story: articles that tell the same event, in any language."""
+
+    id: str = Field(description="16 hex characters; the `story.id` of its articles' records.")
+    title: str | None = Field(None, description="The first article's headline; an English one where an article has it.")
+    size: int = Field(description="Articles that joined it.")
+    languages: list[str] = Field(description="Its languages, most articles first.")
+    sources: list[str] = Field(description="Who published its articles, most articles first.")
+    countries: list[str] = Field(description="Its countries (ISO 3166-1 alpha-2), strongest first.")
+    names: list[str] = Field(default_factory=list, description="Its strongest names.")
+    first_seen: datetime = Field(description="When its first article joined (UTC).")
+    last_seen: datetime = Field(
+        description="When its latest article joined (UTC); it closes NEWSFLOW_STORY_TTL_DAYS later."
+    )
+    members: list[StoryMember] = Field(default_factory=list, description="Its latest articles, newest first (capped).")
 
 
 class ArticleStatus(Record):

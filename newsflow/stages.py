@@ -25,6 +25,8 @@ from newsflow.publishing import check_complete, publish
 from newsflow.resources import Resources
 from newsflow.schema import Article, IngestedArticle
 from newsflow.state.output import Publisher
+from newsflow.state.stories import StoryIndex
+from newsflow.stories.stage import cluster_article, language_means
 from newsflow.tagging.encoder import converted
 from newsflow.tagging.stage import tag_article
 from newsflow.tagging.tagger import Tagger
@@ -134,6 +136,10 @@ def _tagger(res: Resources) -> Tagger:
     return res.tagger
 
 
+def _story_index(res: Resources) -> StoryIndex:
+    return StoryIndex(res.redis, res.settings, language_means())
+
+
 def _publisher(res: Resources) -> Publisher:
     return Publisher(res.redis, res.settings)
 
@@ -145,10 +151,11 @@ def _complete(article: Article, _publisher: Publisher) -> Article:
 EXTRACT = Stage("extract", "2", IngestedArticle, _extraction, extract)
 TRANSLATE = Stage("translate", "2", Article, _translation, _translate, counters=counters, checked_at_start=True,
                   threaded=True)  # fmt: skip
-TAG = Stage("tag", "2", Article, _tagger, tag_article, prepare=lambda settings: converted(settings.models_dir))
+TAG = Stage("tag", "3", Article, _tagger, tag_article, prepare=lambda settings: converted(settings.models_dir))
+CLUSTER = Stage("cluster", "1", Article, _story_index, cluster_article, heavy=False)
 PUBLISH = Stage("publish", "1", Article, _publisher, _complete, heavy=False, emit=publish)
 
-PIPELINE = Pipeline((EXTRACT, TRANSLATE, TAG, PUBLISH))
+PIPELINE = Pipeline((EXTRACT, TRANSLATE, TAG, CLUSTER, PUBLISH))
 
 
 def load_pipeline(path: str) -> Pipeline:

@@ -15,6 +15,15 @@ from newsflow.state.output import COUNT_BUCKET_S
 
 
 @dataclass(frozen=True)
+class StoryFigures:
+    live: int  # stories with an article within NEWSFLOW_STORY_TTL_DAYS (as of the latest article)
+    articles: int  # articles the cluster stage placed, ever
+    started: int  # of which started a story
+    joined: int  # of which joined one
+    duplicates: int  # of which copy an earlier article
+
+
+@dataclass(frozen=True)
 class Figures:
     queue_depths: dict[str, int]  # messages waiting, by stage
     in_flight: int  # accepted articles neither published nor dead-lettered
@@ -22,6 +31,7 @@ class Figures:
     published_total: int  # records ever added to the output stream
     dead_lettered_total: int  # letters ever added
     published_last_minute: int
+    stories: StoryFigures
 
 
 def queue_depths(client: redis.Redis, keys: Keys, stages: Sequence[str]) -> dict[str, int]:
@@ -40,10 +50,13 @@ def read_figures(client: redis.Redis, keys: Keys, stages: Sequence[str]) -> Figu
     pipe.xlen(keys.dead_letter_stream)
     pipe.xinfo_stream(keys.output_stream)
     pipe.xinfo_stream(keys.dead_letter_stream)
+    pipe.zcard(keys.stories())
+    pipe.hgetall(keys.story_counts())
     for bucket in range(now_bucket - 60 // COUNT_BUCKET_S + 1, now_bucket + 1):
         pipe.get(keys.published_count(bucket))
     found = pipe.execute(raise_on_error=False)  # XINFO fails on a stream that does not exist yet
-    in_flight, dead_letters, output_info, dead_info, *buckets = found[lists:]
+    in_flight, dead_letters, output_info, dead_info, live_stories, story_counts, *buckets = found[lists:]
+    counts = {name.decode(): int(value) for name, value in story_counts.items()}
     return Figures(
         queue_depths=_depths(found[:lists], keys, stages),
         in_flight=in_flight,
@@ -51,6 +64,9 @@ def read_figures(client: redis.Redis, keys: Keys, stages: Sequence[str]) -> Figu
         published_total=_added(output_info),
         dead_lettered_total=_added(dead_info),
         published_last_minute=sum(int(b) for b in buckets if b is not None),
+        stories=StoryFigures(
+            live_stories, *(counts.get(n, 0) for n in ("articles", "started", "joined", "duplicates"))
+        ),
     )
 
 

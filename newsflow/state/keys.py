@@ -79,6 +79,52 @@ class Keys:
         """The stage an article in flight last entered, for status queries."""
         return f"{self.prefix}:stage:{article_id}"
 
+    def story(self, story_id: str) -> str:
+        """Hash of a live story's state: centroid, names, countries, languages, sources, title, times, size."""
+        return f"{self.prefix}:story:{story_id}"
+
+    def story_members(self, story_id: str) -> str:
+        """List of a story's latest articles (a short summary each), newest first, capped."""
+        return f"{self.prefix}:story-members:{story_id}"
+
+    def stories(self) -> str:
+        """Sorted set of live stories by when their last article joined."""
+        return f"{self.prefix}:stories"
+
+    def story_index(self, term: str) -> str:
+        """Sorted set of the stories that hold a name or country, by when they last saw an article; capped."""
+        return f"{self.prefix}:story-index:{term}"
+
+    def story_of(self, article_id: str) -> str:
+        """The story an article (any version) belongs to."""
+        return f"{self.prefix}:story-of:{article_id}"
+
+    def story_assignment(self, pipeline_version: str, article_id: str, version: int) -> str:
+        """What the cluster stage decided for one version of an article: a redelivery gets the same answer."""
+        return f"{self.prefix}:story-assignment:{pipeline_version}:{article_id}:{version}"
+
+    def language_mean(self, language: str) -> str:
+        """Hash of the running sum and count of one language's article vectors (the cluster stage's centring)."""
+        return f"{self.prefix}:language-mean:{language}"
+
+    def story_lock(self) -> str:
+        return f"{self.prefix}:story-lock"
+
+    def story_counts(self) -> str:
+        """Hash of the cluster stage's counters: articles, started, joined, duplicates."""
+        return f"{self.prefix}:story-counts"
+
+    def copy_digest(self, digest: str) -> str:
+        """The first article seen with exactly this normalised text."""
+        return f"{self.prefix}:copy-digest:{digest}"
+
+    def copy_band(self, band: int, value: str) -> str:
+        """Set of the articles whose MinHash signature has this value in this band."""
+        return f"{self.prefix}:copy-band:{band}:{value}"
+
+    def copy_signature(self, article_id: str) -> str:
+        return f"{self.prefix}:copy-signature:{article_id}"
+
     def reconcile_lock(self) -> str:
         return f"{self.prefix}:reconcile-lock"
 

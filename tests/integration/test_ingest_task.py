@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from config import Settings
 from newsflow.ids import article_id
 from newsflow.schema import RawArticle
+from newsflow.stages import PIPELINE
 from newsflow.state.deadletters import DeadLetterStore
 from newsflow.state.figures import queue_depths
 from newsflow.state.keys import Keys
@@ -212,7 +213,7 @@ def test_back_pressure_makes_the_task_wait_then_go_through():
         waiting = queue_depths(client, keys, ["extract"])["extract"]
         assert limit < waiting < len(sent), "ingest queued past the limit, or did not hold back"
         assert not client.xlen(settings.dead_letter_stream)
-        stages = "extract,translate,tag,publish"
+        stages = ",".join(PIPELINE.names)
         with LocalWorkers(
             server.url, concurrency=2, name="stages", stages=stages, env={"NEWSFLOW_MAX_QUEUE_DEPTH": "10"}
         ):

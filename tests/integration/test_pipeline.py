@@ -173,7 +173,7 @@ def test_a_dead_letter_replays_from_its_stage(app, settings, client, wait_for):
     assert client.exists(letter.input_key)
     store.replay(entry_id, dispatcher(app))
     (record,) = wait_for(settings.output_stream, {"replayed"})
-    assert [run["stage"] for run in record["provenance"]] == ["translate", "tag", "publish"]
+    assert [run["stage"] for run in record["provenance"]] == ["translate", "tag", "cluster", "publish"]
     assert record["countries"] == ["QA"]
     assert all(dl.article_id != "replayed" for _, dl in store.list()), "a replayed dead letter must leave the list"
 

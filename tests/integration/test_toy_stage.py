@@ -49,5 +49,5 @@ def test_a_stage_declared_in_a_test_runs_in_a_real_worker_between_tag_and_publis
                 time.sleep(0.2)
     assert records, "the article never reached the output stream through the toy stage"
     article = Article.model_validate(records[0])
-    assert [run.stage for run in article.provenance] == ["extract", "translate", "tag", "count", "publish"]
+    assert [run.stage for run in article.provenance] == ["extract", "translate", "tag", "count", "cluster", "publish"]
     assert article.metadata["words"] == 14 * 3

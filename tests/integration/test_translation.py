@@ -73,7 +73,7 @@ def deployment(models_dir):
     with PrivateRedis() as server:
         settings = Settings(redis_url=SecretStr(server.url), dedup_window_s=0)
         app = create_app(settings)
-        others = LocalWorkers(server.url, concurrency=1, name="rest", stages="extract,tag,publish")
+        others = LocalWorkers(server.url, concurrency=1, name="rest", stages="extract,tag,cluster,publish")
         translate = LocalWorkers(server.url, concurrency=4, name="mt", stages="translate", env=model_env)
         with others, translate:
             ready(app, [others, translate], 2)

@@ -59,11 +59,12 @@ def test_each_stage_has_its_task_and_knows_the_next(app):
         "newsflow.extract",
         "newsflow.translate",
         "newsflow.tag",
+        "newsflow.cluster",
         "newsflow.publish",
     ]
     assert shown_as({"id": "a"})["argsrepr"] == "(<article a>,)"  # not a repr of the whole record
     following = [PIPELINE.after(s) for s in STAGES]
-    assert [stage.name if stage else None for stage in following] == ["translate", "tag", "publish", None]
+    assert [stage.name if stage else None for stage in following] == ["translate", "tag", "cluster", "publish", None]
 
 
 @pytest.mark.parametrize(

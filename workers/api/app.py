@@ -3,10 +3,12 @@
     newsflow gateway --host 0.0.0.0 --port 8000        (uvicorn; docs at /docs, schema at /openapi.json)
 
 /v1/* needs `Authorization: Bearer <NEWSFLOW_GATEWAY_TOKEN>`; /healthz and /metrics are open, for the probes
-and the Prometheus scraper inside the deployment's network. A POST is refused whole with 413 when its body is
-larger than NEWSFLOW_GATEWAY_MAX_REQUEST_BYTES (read no further than that) and with 429 while a stage queue is
-over NEWSFLOW_MAX_QUEUE_DEPTH; otherwise each item gets its own result, so one bad article in a batch does not
-cost the others.
+and the Prometheus scraper inside the deployment's network. The story board at /stories is for a browser, which
+cannot send a bearer token: it takes the same token as an HTTP Basic password (any user name).
+
+A POST is refused whole with 413 when its body is larger than NEWSFLOW_GATEWAY_MAX_REQUEST_BYTES (read no further
+than that) and with 429 while a stage queue is over NEWSFLOW_MAX_QUEUE_DEPTH; otherwise each item gets its own
+result, so one bad article in a batch does not cost the others.
 """
 
 from __future__ import annotations
@@ -19,20 +21,22 @@ from typing import Annotated, Any, Literal
 
 import orjson
 import redis
-from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field, SecretStr
 
 from config import Settings
 from newsflow.errors import BatchTooLarge, BodyTooLarge, InvalidSubmission, NotConfigured, QueueFull, TransientError
-from newsflow.schema import ArticleStatus, RawArticle
+from newsflow.schema import ArticleStatus, RawArticle, Story
 from newsflow.stages import load_pipeline
 from newsflow.state import tracking
 from newsflow.state.client import connect
 from newsflow.state.ingest import Ingest, parse_article, submissions
 from newsflow.state.keys import Keys
+from newsflow.state.stories import StoryIndex
+from workers.api import board
 from workers.api.metrics import GatewayMetrics
 from workers.runtime.app import create_ingest
 
@@ -76,6 +80,7 @@ class Deployment:
     ingest: Ingest
     metrics: GatewayMetrics
     stages: tuple[str, ...]
+    stories: StoryIndex
 
 
 def create_api(settings: Settings) -> FastAPI:
@@ -90,7 +95,8 @@ def create_api(settings: Settings) -> FastAPI:
         pipeline = load_pipeline(settings.pipeline)
         stages = pipeline.names
         metrics = GatewayMetrics(client, Keys.from_settings(settings), pipeline.served)
-        api.state.deployment = Deployment(client, create_ingest(settings, client), metrics, stages)
+        api.state.deployment = Deployment(client, create_ingest(settings, client), metrics, stages,
+                                          StoryIndex(client, settings))  # fmt: skip
         yield
         client.close()
 
@@ -144,6 +150,39 @@ def create_api(settings: Settings) -> FastAPI:
             raise HTTPException(404, f"no article {article_id} in flight, published or dead-lettered here")
         return found
 
+    @api.get("/v1/stories", dependencies=[Depends(authorized)], response_model_exclude={"__all__": {"members"}},
+             responses={401: {"model": Problem}})  # fmt: skip
+    def live_stories(
+        request: Request,
+        since: Annotated[
+            float | None,
+            Query(ge=0, allow_inf_nan=False, description="Unix seconds: only stories with an article since then."),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> list[Story]:
+        """Live stories, the latest first, without their articles (`/v1/stories/{story_id}` has them)."""
+        deployment: Deployment = request.app.state.deployment
+        return deployment.stories.live(since, limit)
+
+    @api.get("/v1/stories/{story_id}", dependencies=[Depends(authorized)],
+             responses={401: {"model": Problem}, 404: {"model": Problem}})  # fmt: skip
+    def story(story_id: str, request: Request) -> Story:
+        """One live story with its latest articles, newest first."""
+        deployment: Deployment = request.app.state.deployment
+        found = deployment.stories.get(story_id)
+        if found is None:
+            raise HTTPException(404, f"no live story {story_id}")
+        return found
+
+    # A page for people, not an operation for API clients: the OpenAPI document leaves it out.
+    @api.get("/stories", response_class=HTMLResponse, dependencies=[Depends(_basic(settings.gateway_token))],
+             include_in_schema=False)  # fmt: skip
+    def story_board(request: Request) -> HTMLResponse:
+        """The story board, a page for a browser: HTTP Basic auth, the gateway token as the password."""
+        index = request.app.state.deployment.stories
+        found = (index.get(summary.id) for summary in index.live(limit=board.BOARD_STORIES))
+        return HTMLResponse(board.render_board([s for s in found if s is not None]), headers=board.HEADERS)
+
     @api.get("/healthz", responses={503: {"model": Problem}})
     def healthz(request: Request) -> dict[str, str]:
         """Ready when Redis answers."""
@@ -167,8 +206,9 @@ def create_api(settings: Settings) -> FastAPI:
     return api
 
 
-# At module level: FastAPI resolves the (postponed) annotation below in this module's namespace.
+# At module level: FastAPI resolves the (postponed) annotations below in this module's namespace.
 _BEARER = HTTPBearer(auto_error=False)
+_BASIC = HTTPBasic(auto_error=False, realm="newsflow")
 
 
 def _bearer(secret: SecretStr) -> Callable[..., None]:
@@ -177,6 +217,17 @@ def _bearer(secret: SecretStr) -> Callable[..., None]:
     def authorized(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> None:
         if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), token):
             raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+
+    return authorized
+
+
+def _basic(secret: SecretStr) -> Callable[..., None]:
+    token = secret.get_secret_value().encode()
+
+    def authorized(credentials: Annotated[HTTPBasicCredentials | None, Depends(_BASIC)]) -> None:
+        if credentials is None or not hmac.compare_digest(credentials.password.encode(), token):
+            raise HTTPException(401, "the gateway token is required as the HTTP Basic password",
+                                headers=_BASIC.make_authenticate_headers())  # fmt: skip
 
     return authorized
 

@@ -33,6 +33,16 @@ class DeploymentCollector:
                                   value=found.published_total)  # fmt: skip
         yield CounterMetricFamily("newsflow_dead_lettered_articles", "Dead letters added, ever.",
                                   value=found.dead_lettered_total)  # fmt: skip
+        stories = found.stories
+        yield GaugeMetricFamily("newsflow_live_stories", "Stories with an article within NEWSFLOW_STORY_TTL_DAYS.",
+                                value=stories.live)  # fmt: skip
+        placed = CounterMetricFamily("newsflow_story_articles", "Articles the cluster stage placed, by whether they "
+                                     "joined a live story or started one.", labels=["result"])  # fmt: skip
+        placed.add_metric(["joined"], stories.joined)
+        placed.add_metric(["started"], stories.started)
+        yield placed
+        yield CounterMetricFamily("newsflow_duplicate_articles", "Articles that copy an earlier one (exact or near).",
+                                  value=stories.duplicates)  # fmt: skip
 
 
 class GatewayMetrics:

@@ -17,7 +17,7 @@ from newsflow.models import installed
 from newsflow.resources import Resources
 from newsflow.state.client import connect
 from newsflow.state.deadletters import DEAD_LETTER_STREAM_MAXLEN
-from newsflow.state.figures import read_figures
+from newsflow.state.figures import StoryFigures, read_figures
 from newsflow.state.keys import Keys
 
 # What one record takes in Redis, measured (README: Sizing): an output record of a 3 KB article, and a dead letter
@@ -33,6 +33,7 @@ class Status:
     dead_letters: int
     in_flight: int
     published_last_minute: int
+    stories: StoryFigures
 
 
 def deployment_status(app: Celery, client: redis.Redis, settings: Settings) -> Status:
@@ -43,7 +44,8 @@ def deployment_status(app: Celery, client: redis.Redis, settings: Settings) -> S
         for stage in stages
     }
     found = read_figures(client, keys, stages)
-    return Status(found.queue_depths, workers, found.dead_letters, found.in_flight, found.published_last_minute)
+    return Status(found.queue_depths, workers, found.dead_letters, found.in_flight, found.published_last_minute,
+                  found.stories)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""Commands for operators: `status`, `doctor`, `health`, `tail`, and `schema` for producers and consumers."""
+"""Commands for operators: `status`, `stories`, `doctor`, `health`, `tail`, and `schema` for producers and consumers."""
 
 from __future__ import annotations
 
 import dataclasses
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +22,8 @@ app = typer.Typer()
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object instead of a table.")] = False,
 ) -> None:
-    """Queue depth and consuming workers per stage, dead letters, articles in flight, published in the last minute."""
+    """Queue depth and consuming workers per stage, dead letters, articles in flight, published in the last minute,
+    live stories, joins against new stories and the share of copies."""
     from newsflow.state.client import connect
     from workers.cli.deployment import deployment_status
     from workers.runtime.app import create_app
@@ -36,6 +39,51 @@ def status(
         print(f"{stage:<10} {depth:>8}  {', '.join(found.workers[stage]) or 'NONE'}")
     print(f"in flight {found.in_flight}; dead letters {found.dead_letters}; "
           f"published in the last minute {found.published_last_minute}")  # fmt: skip
+    stories = found.stories
+    copies = f"{stories.duplicates / stories.articles:.1%}" if stories.articles else "none yet"
+    print(f"live stories {stories.live}; articles placed {stories.articles}: {stories.joined} joined a story, "
+          f"{stories.started} started one; copies {copies}")  # fmt: skip
+
+
+_SPANS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def _since(value: str | None) -> float | None:
+    """Unix seconds from a span back from now (`90m`, `6h`, `2d`) or an ISO 8601 time."""
+    if value is None:
+        return None
+    if value[:-1].isdigit() and value[-1] in _SPANS:
+        return time.time() - int(value[:-1]) * _SPANS[value[-1]]
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is neither a span (90m, 6h, 2d) nor an ISO 8601 time") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+@app.command()
+def stories(
+    since: Annotated[
+        str | None, typer.Option(help="Only stories with an article since then: 90m, 6h, 2d, or an ISO time.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many, the latest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per story (JSONL).")] = False,
+) -> None:
+    """Live stories, the latest first: title, size, languages, sources, countries, first and last seen."""
+    from newsflow.state.client import connect
+    from newsflow.state.stories import StoryIndex
+
+    settings = configured()
+    found = StoryIndex(connect(settings), settings).live(_since(since), limit)
+    for story in found:
+        if as_json:
+            write_json(story.model_dump(mode="json", exclude={"members"}))
+        else:
+            print(f"{story.id}  {story.size:>4}  {','.join(story.languages):<8} {story.last_seen:%Y-%m-%d %H:%M}  "
+                  f"{story.title or '(no title)'}\n{'':>24}sources {', '.join(story.sources) or '-'}; "
+                  f"countries {', '.join(story.countries) or '-'}; first seen {story.first_seen:%Y-%m-%d %H:%M}")  # fmt: skip
+    if not found and not as_json:
+        err.print("no live stories" + (f" since {since}" if since else ""))
 
 
 @app.command()

@@ -1,0 +1,90 @@
+"""Copies and story decisions as pure functions (newsflow/stories/): no Redis."""
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from newsflow.schema import Article, Entity, Mention
+from newsflow.stories.copies import text_print, words
+from newsflow.stories.similarity import Signal, best_story, centred, joined, started
+from newsflow.stories.stage import signal_of
+from newsflow.vectors import vector_from, vector_text
+
+BODY = ("The port authority said on Monday that container traffic through Aqaba rose by a fifth this year, as "
+        "shipping lines returned to the Red Sea after months of diversions around the Cape of Good Hope. ") * 3  # fmt: skip
+
+
+def unit(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def signal(vector: np.ndarray, names: set[str] = frozenset(), at: float = 0.0, language: str = "en") -> Signal:
+    return Signal(vector, frozenset(names), frozenset(), language, at)
+
+
+def test_words_ignore_case_and_arabic_vowel_marks_and_tatweel():
+    assert words("Aqaba PORT") == words("aqaba port")
+    assert words("مِيناءُ العقبـــة") == words("ميناء العقبة")
+
+
+def test_an_exact_copy_has_the_same_digest_and_a_near_copy_a_high_estimate():
+    original = text_print(BODY)
+    assert text_print(BODY.upper()).digest == original.digest
+    trimmed = text_print(BODY[: int(len(BODY) * 0.8)])
+    assert trimmed.digest != original.digest and original.similarity(trimmed.signature) > 0.6
+    assert set(original.bands) & set(trimmed.bands), "a near copy must meet its original in some LSH band"
+    other = text_print("Farmers in Basra expect the largest date harvest in a decade after a mild summer. " * 3)
+    assert original.similarity(other.signature) < 0.1 and not set(original.bands) & set(other.bands)
+
+
+def test_an_article_joins_the_best_story_over_the_threshold_else_starts_one():
+    a, b = started("a", signal(unit(1))), started("b", signal(unit(2)))
+    near = unit(1) * 0.9 + unit(3) * 0.1
+    found = best_story(signal(near / np.linalg.norm(near)), [a, b], threshold=0.5, cross_threshold=0.4)
+    assert found is not None and found[0].id == "a"
+    assert best_story(signal(unit(4)), [a, b], threshold=0.5, cross_threshold=0.4) is None
+
+
+def test_a_story_in_other_languages_needs_a_shared_name_or_country_and_the_lower_threshold():
+    story = started("s", signal(unit(1), {"place:Aqaba"}, language="ar"))
+    near = unit(1) * 0.7 + unit(2) * 0.7
+    near /= np.linalg.norm(near)  # cosine about 0.7 with the story
+    assert best_story(signal(near, {"place:Aqaba"}), [story], threshold=0.9, cross_threshold=0.6) is not None
+    assert best_story(signal(near, {"place:Amman"}), [story], threshold=0.9, cross_threshold=0.6) is None
+    same_language = signal(near, {"place:Amman"}, language="ar")
+    assert best_story(same_language, [story], threshold=0.9, cross_threshold=0.6) is None, "0.7 is under 0.9"
+
+
+def test_a_story_follows_its_latest_articles_and_keeps_its_first_time():
+    story = started("s", signal(unit(1), at=0.0))
+    later = joined(story, signal(unit(2), at=10 * 86_400.0))  # ten half-lives later: the first article barely counts
+    assert later.size == 2 and later.first_seen == 0.0 and later.last_seen == 10 * 86_400.0
+    assert float(later.centroid @ unit(2)) > 0.99 and later.languages == {"en": 2}
+
+
+def test_centring_takes_the_language_direction_out():
+    shared = unit(9)
+    a, b = shared + 0.3 * unit(1), shared + 0.3 * unit(2)
+    assert float(a @ b) / (np.linalg.norm(a) * np.linalg.norm(b)) > 0.8
+    ca, cb = centred(signal(a), shared), centred(signal(b), shared)
+    assert abs(float(ca.vector @ cb.vector)) < 0.3
+
+
+def test_the_vector_travels_as_float16_base64():
+    vector = unit(5)
+    assert len(vector_text(vector)) == 1024 and np.allclose(vector_from(vector_text(vector)), vector, atol=1e-3)
+
+
+@pytest.mark.parametrize("embedding", [None, vector_text(unit(6))])
+def test_the_signal_reads_the_vector_names_and_countries_of_the_record(embedding):
+    mention = Mention(start=0, end=5, surface="Aqaba")
+    article = Article(id="x" * 32, received_at=datetime(2026, 12, 1, tzinfo=UTC), body=["Aqaba"], language="en",
+                      embedding=embedding, countries=["JO", "EG", "SA", "IL"],
+                      entities=[Entity(type="place", name="Aqaba", mentions=[mention, mention], source="gazetteer")])  # fmt: skip
+    found = signal_of(article)
+    assert found.names == {"place:Aqaba"} and found.countries == {"country:JO", "country:EG", "country:SA"}
+    assert found.at == article.received_at.timestamp() and np.isclose(np.linalg.norm(found.vector), 1.0) == bool(
+        embedding
+    )
