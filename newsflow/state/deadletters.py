@@ -6,6 +6,7 @@ worker died after writing the letter, before acknowledging) finds the marker and
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,12 @@ from newsflow.state.streams import entries, entry_record
 from newsflow.wire import dumps, loads
 
 DEAD_LETTER_STREAM_MAXLEN = 100_000
+
+
+def undecoded(content_type: str | None, body: bytes | str) -> dict[str, str | None]:
+    """What a dead letter keeps of a message that was never decoded: its content type and its bytes, in base64."""
+    raw = body if isinstance(body, bytes) else str(body).encode("utf-8", "replace")
+    return {"content_type": content_type, "body_base64": base64.b64encode(raw).decode("ascii")}
 
 
 class DeadLetterStore:

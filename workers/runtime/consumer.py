@@ -9,7 +9,6 @@ letter on the stage whose queue it came from, with its raw body kept for inspect
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from celery.worker.consumer import Consumer
 from kombu.message import Message
 
-from newsflow.state.deadletters import DeadLetterStore
+from newsflow.state.deadletters import DeadLetterStore, undecoded
 from newsflow.state.ledger import Ledger
 from workers.runtime.app import dispatcher
 from workers.runtime.boot import worker_process
@@ -94,14 +93,13 @@ class DeadLetteringConsumer(Consumer):
         super().on_invalid_task(body, message, exc)
 
     def _dead_letter(self, message: Message, error_type: str, reason: str, body: bytes | str) -> None:
-        raw = body if isinstance(body, bytes) else str(body).encode("utf-8", "replace")
         queue = (message.delivery_info or {}).get("routing_key") or "unknown"
         res = worker_process(self.app).resources
         stage = res.keys.queue_stage(queue)
         log.error("dead-lettering a message from %s: %s", queue, reason)
         DeadLetterStore(res.redis, res.settings).write(
             stage=stage,
-            message={"content_type": message.content_type, "body_base64": base64.b64encode(raw).decode("ascii")},
+            message=undecoded(message.content_type, body),
             error_type=error_type,
             reason=reason,
             attempts=1,

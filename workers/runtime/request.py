@@ -9,7 +9,6 @@ survives its pool processes.
 
 from __future__ import annotations
 
-import base64
 import logging
 from typing import Any
 
@@ -18,7 +17,7 @@ from billiard.einfo import ExceptionWithTraceback
 from celery.exceptions import InvalidTaskError, WorkerLostError
 from celery.worker.request import Request
 
-from newsflow.state.deadletters import DeadLetterStore
+from newsflow.state.deadletters import DeadLetterStore, undecoded
 from workers.runtime.boot import worker_process
 
 log = logging.getLogger("newsflow.request")
@@ -51,7 +50,7 @@ class StageRequest(Request):
         log.error("dead-lettering %s in %s: %s", self.id, self.task.stage_name, exc)
         DeadLetterStore(res.redis, res.settings).write(
             stage=self.task.stage_name,
-            message={"content_type": self.content_type, "body_base64": base64.b64encode(self.body).decode("ascii")},
+            message=undecoded(self.content_type, self.body),
             error_type="InvalidTaskError",
             reason=f"invalid task message: {exc}",
             attempts=1,
