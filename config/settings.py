@@ -25,6 +25,7 @@ from pydantic_settings import (
 
 from newsflow.errors import NotConfigured
 
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "sentinel://")
 TranslateBackend = Literal["ctranslate2", "libretranslate", "gloss"]
 
 
@@ -33,7 +34,36 @@ class Settings(BaseSettings):
 
     redis_url: SecretStr | None = Field(
         None,
-        description="Broker and state Redis, e.g. redis://:password@host:6379/0. Unset: `newsflow process` starts a private one.",
+        description="Broker and state Redis, e.g. redis://:password@host:6379/0, or its Redis Sentinel set, e.g. "
+        "sentinel://:password@s1:26379/0;sentinel://s2:26379;sentinel://s3:26379 (the password is the master's). "
+        "Unset: `newsflow process` starts a private one.",
+    )
+    redis_sentinel_master: str | None = Field(
+        None, description="With a sentinel:// NEWSFLOW_REDIS_URL: the name the sentinels monitor the master under."
+    )
+    redis_sentinel_password: SecretStr | None = Field(
+        None, description="Password of the sentinels themselves, where they require one (their `requirepass`)."
+    )
+    redis_min_replicas: int | None = Field(
+        None,
+        ge=0,
+        le=10,
+        description="Replicas that must confirm (WAIT) every write newsflow relies on before it counts as done. "
+        "Unset: 1 with Redis Sentinel, 0 with one Redis.",
+    )
+    redis_confirm_timeout_ms: int = Field(
+        5000,
+        ge=10,
+        le=60_000,
+        description="How long a write waits for its replicas' confirmation (WAIT) before it fails and is tried again "
+        "later; while no replica is in sync (a failover, a replica restarting) each write waits this long.",
+    )
+    worker_heartbeat_s: float = Field(
+        5,
+        ge=0.5,
+        le=60,
+        description="A worker process that holds messages beats this often in Redis; three beats missed, any worker "
+        "queues its messages again.",
     )
     key_prefix: str = Field("newsflow", description="Prefix of every Redis key and queue name newsflow writes.")
     output_stream: str = Field("newsflow:articles", description="Stream that receives published articles.")
@@ -73,7 +103,10 @@ class Settings(BaseSettings):
     body_ttl_s: int = Field(86400, ge=600, description="Lifetime of a raw body stored by reference.")
 
     visibility_timeout_s: int = Field(
-        3600, ge=5, description="Redis transport visibility timeout: unacked tasks are redelivered after it."
+        3600,
+        ge=5,
+        description="Redis transport visibility timeout: unacked tasks are redelivered after it, the last resort "
+        "(a dead worker's return once its heartbeat lapses).",
     )
     task_time_limit_s: int = Field(300, ge=5, description="Hard per-task limit; the pool process is killed past it.")
     max_retries: int = Field(
@@ -87,9 +120,10 @@ class Settings(BaseSettings):
         description="Deliveries of one message whose worker process dies each time before it is dead-lettered.",
     )
     reconcile_after_s: int = Field(
-        10_800,
+        1800,
         ge=10,
-        description="An accepted article neither published nor dead-lettered after this long is queued again.",
+        description="An accepted article neither published nor dead-lettered after this long is presumed lost by the "
+        "broker and queued again (a repeat costs work, never a second record); keep it above the longest backlog.",
     )
     max_queue_depth: int = Field(
         10_000, ge=10, description="Ingest answers 'try later' while a stage queue holds more messages than this."
@@ -231,9 +265,23 @@ class Settings(BaseSettings):
     @classmethod
     def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
         # Said without the value: a URL carries the password.
-        if value is not None and not value.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        if value is not None and not value.get_secret_value().startswith(_REDIS_SCHEMES):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL, or sentinel:// URLs separated by ;")
         return value
+
+    @property
+    def sentinel(self) -> bool:
+        return self.redis_url is not None and self.redis_url.get_secret_value().startswith("sentinel://")
+
+    @property
+    def replicas_to_confirm(self) -> int:
+        if self.redis_min_replicas is not None:
+            return self.redis_min_replicas
+        return 1 if self.sentinel else 0
+
+    @property
+    def heartbeat_lapse_s(self) -> float:
+        return 3 * self.worker_heartbeat_s
 
     @field_validator("translate_backends", mode="before")
     @classmethod
@@ -246,9 +294,12 @@ class Settings(BaseSettings):
         for name in ("task_time_limit_s", "retry_backoff_max_s"):
             if getattr(self, name) >= self.visibility_timeout_s:
                 raise ValueError(f"{name} must be below visibility_timeout_s ({self.visibility_timeout_s})")
-        # Queueing an article again while the broker may still deliver it only wastes work, but keep it rare.
-        if self.reconcile_after_s <= self.visibility_timeout_s:
-            raise ValueError(f"reconcile_after_s must be above visibility_timeout_s ({self.visibility_timeout_s})")
+        # A running task, or a dead worker's message before the heartbeat sweep returns it, must not be queued again.
+        least = self.task_time_limit_s + self.heartbeat_lapse_s
+        if self.reconcile_after_s <= least:
+            raise ValueError(f"reconcile_after_s must be above task_time_limit_s + 3 heartbeats ({least:g})")
+        if self.sentinel and not self.redis_sentinel_master:
+            raise ValueError("a sentinel:// redis_url needs redis_sentinel_master")
         return self
 
     @classmethod

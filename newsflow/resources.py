@@ -32,6 +32,7 @@ class Observers:
 
     translation_batch: Callable[[int, int], None] | None = None  # (sentences, articles) of one model call
     translation_memory: Callable[[int, int], None] | None = None  # (hits, misses) of one article's texts
+    redis_master_change: Callable[[], None] | None = None  # a Sentinel failover, seen by this process
 
 
 class Resources:
@@ -42,7 +43,7 @@ class Resources:
 
     @cached_property
     def redis(self) -> redis.Redis:
-        return connect(self.settings)
+        return connect(self.settings, on_master_change=self.observers.redis_master_change)
 
     @cached_property
     def language(self) -> LanguageIdentifier:

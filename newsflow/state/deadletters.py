@@ -19,6 +19,7 @@ from newsflow.schema import DeadLetter, version_of
 from newsflow.state import Dispatch, scripts
 from newsflow.state.keys import Keys
 from newsflow.state.ledger import Ledger
+from newsflow.state.replication import Replication
 from newsflow.state.streams import entries, entry_record
 from newsflow.wire import dumps, loads
 
@@ -37,6 +38,7 @@ class DeadLetterStore:
         self._keys = Keys.from_settings(settings)
         self._ledger = Ledger(client, self._keys)
         self._write_once = scripts.register(client, "dead_letter")
+        self._replication = Replication.from_settings(settings)
 
     def write(
         self, *, stage: str, message: object, error_type: str, reason: str, attempts: int, worker: str
@@ -68,6 +70,7 @@ class DeadLetterStore:
             args=[dumps(message), s.dead_letter_retention_s, dumps(letter.model_dump(mode="json")), article_id or "",
                   DEAD_LETTER_STREAM_MAXLEN],
         )  # fmt: skip
+        self._replication.confirm(self._redis)
         return entry.decode() if entry else None
 
     def list(self, count: int = 100) -> list[tuple[str, DeadLetter]]:

@@ -125,6 +125,18 @@ class Keys:
     def copy_signature(self, article_id: str) -> str:
         return f"{self.prefix}:copy-signature:{article_id}"
 
+    def message_holders(self) -> str:
+        """Hash of every unacknowledged broker message (kombu's delivery tag) to the worker process holding it."""
+        return f"{self.prefix}:message-holders"
+
+    def heartbeat(self, holder: str) -> str:
+        """Alive while the worker process ``holder`` beats; it expires three beats after the last."""
+        return f"{self.prefix}:heartbeat:{holder}"
+
+    def replication_probe(self) -> str:
+        """The one key newsflow writes to learn that every write before it reached the replicas (WAIT)."""
+        return f"{self.prefix}:replication-probe"
+
     def reconcile_lock(self) -> str:
         return f"{self.prefix}:reconcile-lock"
 

@@ -12,6 +12,7 @@ from newsflow.schema import Article
 from newsflow.state import scripts
 from newsflow.state.keys import Keys
 from newsflow.state.ledger import Ledger
+from newsflow.state.replication import Replication
 from newsflow.state.streams import entries, entry_record
 from newsflow.wire import dumps
 
@@ -23,6 +24,7 @@ class Publisher:
         self._client, self._keys, self._settings = client, Keys.from_settings(settings), settings
         self._ledger = Ledger(client, self._keys)
         self._publish_once = scripts.register(client, "publish")
+        self._replication = Replication.from_settings(settings)
 
     def was_published(self, article_id: str, version: int) -> bool:
         return bool(self._client.exists(self._keys.published(article_id, self._settings.pipeline_version, version)))
@@ -38,7 +40,8 @@ class Publisher:
     def publish(self, article: Article) -> tuple[bool, str]:
         """(True, entry id) for a new record; (False, earlier entry id) when this version of the article was published
         already.
-        Marker check, XADD and marker write are one atomic step: a redelivered message adds nothing."""
+        Marker check, XADD and marker write are one atomic step: a redelivered message adds nothing. Returns once
+        the replicas confirm it (raises NotReplicated otherwise), so the message is acknowledged only then."""
         s, keys = self._settings, self._keys
         now = time.time()
         oldest_kept = f"{int((now - s.output_stream_max_age_s) * 1000)}-0"  # entry ids begin with their ms time
@@ -48,4 +51,5 @@ class Publisher:
             args=[article.id, dumps(article.model_dump(mode="json")), s.output_stream_maxlen, s.published_marker_ttl_s,
                   7 * COUNT_BUCKET_S, oldest_kept],
         )  # fmt: skip
+        self._replication.confirm(self._client)
         return bool(added), entry.decode()

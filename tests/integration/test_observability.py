@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from config import Settings
 from newsflow.stages import PIPELINE
 from tests.conftest import ROOT
-from tests.integration.test_reliability import quick_article
+from tests.integration.deployments import quick_article
 from workers.dev.embedded import PrivateRedis, free_port
 from workers.runtime.app import create_ingest
 

@@ -7,11 +7,8 @@ import base64
 import os
 import signal
 import time
-from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import suppress
 
 import orjson
 import pytest
@@ -22,90 +19,19 @@ from pydantic import SecretStr
 from config import Settings
 from newsflow.errors import QueueFull
 from newsflow.ids import article_id
-from newsflow.schema import IngestedArticle, RawArticle
-from newsflow.stages import task_name
+from newsflow.schema import Article, IngestedArticle
+from newsflow.stages import PIPELINE, Stage, task_name
 from newsflow.state.deadletters import DeadLetterStore
 from newsflow.state.ingest import Ingest
 from newsflow.state.keys import Keys
 from newsflow.wire import loads
 from tests.conftest import wait_until_idle
-from workers.dev.embedded import LocalWorkers, PrivateRedis
+from tests.integration.deployments import Deployment, assert_once_each, deployment, quick_article, slow_article
+from workers.dev.embedded import LocalWorkers
 from workers.runtime.app import create_app, create_ingest, dispatcher
 from workers.runtime.health import consumes
 
 pytestmark = pytest.mark.integration
-
-# Short enough for a test to wait out; the settings keep time limits and back-off below it.
-CHAOS_SETTINGS = {"visibility_timeout_s": 12, "task_time_limit_s": 8, "retry_backoff_max_s": 4, "reconcile_after_s": 30}
-
-
-@dataclass
-class Deployment:
-    server: PrivateRedis
-    settings: Settings
-    client: redis.Redis
-    gateway: Ingest
-    workers: LocalWorkers
-    env: dict[str, str]
-    concurrency: int = 2
-
-    def start_workers(self, name: str = "chaos") -> LocalWorkers:
-        self.workers = LocalWorkers(self.server.url, concurrency=self.concurrency, name=name, env=self.env).start()
-        app = create_app(self.settings)
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=0.5):
-            assert time.monotonic() < deadline, "the workers did not start"
-        return self.workers
-
-    def published(self) -> Counter[str]:
-        return Counter(f[b"id"].decode() for _, f in self.client.xrange(self.settings.output_stream))
-
-    def dead_letters(self) -> list[dict]:
-        return [loads(f[b"record"]) for _, f in self.client.xrange(self.settings.dead_letter_stream)]
-
-    def wait_until_done(self, ids: set[str], timeout_s: float = 120) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            done = set(self.published()) | {d["article_id"] for d in self.dead_letters()}
-            if ids <= done:
-                return
-            time.sleep(0.2)
-        missing = ids - set(self.published()) - {d["article_id"] for d in self.dead_letters()}
-        raise AssertionError(f"{len(missing)} accepted articles never came out: lost")
-
-
-@contextmanager
-def deployment(password: str | None = None, concurrency: int = 2, **overrides) -> Iterator[Deployment]:
-    values = {**CHAOS_SETTINGS, **overrides}
-    env = {f"NEWSFLOW_{k.upper()}": str(v) for k, v in values.items()}
-    with PrivateRedis(appendonly=True, password=password) as server:
-        settings = Settings(redis_url=SecretStr(server.url), **values)
-        client = redis.Redis.from_url(server.url)
-        gateway = create_ingest(settings, client)
-        running = Deployment(server, settings, client, gateway, None, env, concurrency)  # type: ignore[arg-type]
-        running.start_workers()
-        try:
-            yield running
-        finally:
-            running.workers.stop(timeout_s=10)
-
-
-def slow_article(n: int, paragraphs: int = 8000) -> RawArticle:
-    """About half a second of extraction on this machine."""
-    body = "".join(f"<p>Item {n}.{i}: ships queued at Rotterdam and Antwerp.</p>" for i in range(paragraphs))
-    return RawArticle(url=f"https://chaos.example/{n}", html=f"<html><body><article>{body}</article></body></html>")
-
-
-def quick_article(n: int) -> RawArticle:
-    return RawArticle(
-        url=f"https://quick.example/{n}", text="Officials in Doha met on Sunday to discuss the port. " * 4
-    )
-
-
-def assert_once_each(running: Deployment, ids: set[str]) -> None:
-    published = running.published()
-    assert not [i for i in ids if published[i] > 1], "an article was published twice"
-    assert {i for i in ids if published[i] == 1} == ids, f"dead letters instead of records: {running.dead_letters()}"
 
 
 def test_killing_pool_processes_loses_nothing():
@@ -113,21 +39,73 @@ def test_killing_pool_processes_loses_nothing():
         ids = {running.gateway.submit(slow_article(n)).id for n in range(10)}
         for _ in range(3):
             time.sleep(1.5)
-            for child in running.workers.pool_processes():
+            for child in running.workers[0].pool_processes():
                 os.kill(child, signal.SIGKILL)
         running.wait_until_done(ids)
         assert_once_each(running, ids)
 
 
-def test_killing_the_whole_worker_loses_nothing():
-    with deployment(max_deliveries=10) as running:
-        ids = {running.gateway.submit(slow_article(n)).id for n in range(8)}
-        time.sleep(1.5)
-        os.killpg(running.workers.process.pid, signal.SIGKILL)  # main process and pool: nothing acknowledges
-        running.workers.process.wait()
-        running.start_workers(name="replacement")  # the unacked messages return after the visibility timeout
-        running.wait_until_done(ids)
+def kill(victim: LocalWorkers, how: str) -> list[int]:
+    """SIGKILL the worker (``whole``: main process and pool), its main process alone, or one pool process; returns
+    the pool processes it had, which a main process killed alone leaves running."""
+    pool = victim.pool_processes()
+    assert victim.process is not None and pool
+    if how == "pool process":
+        os.kill(pool[0], signal.SIGKILL)
+        return []
+    if how == "whole worker":
+        os.killpg(victim.process.pid, signal.SIGKILL)
+    else:
+        os.kill(victim.process.pid, signal.SIGKILL)
+    victim.process.wait()
+    return pool
+
+
+@pytest.mark.parametrize("how", ["whole worker", "main process", "pool process"])
+def test_a_dead_workers_articles_are_published_within_30_s_of_the_kill(how):
+    # A 10-minute visibility timeout and ledger delay: only the heartbeat sweep can bring the messages back in time.
+    slow = {"visibility_timeout_s": 600, "task_time_limit_s": 60, "reconcile_after_s": 900, "max_deliveries": 10}
+    with deployment(workers=2, **slow) as running:
+        ids = {running.gateway.submit(slow_article(n)).id for n in range(6)}
+        holders = Keys.from_settings(running.settings).message_holders()
+        deadline = time.monotonic() + 20
+        while len(set(running.client.hvals(holders))) < 2:  # both workers hold messages
+            assert time.monotonic() < deadline, "the two workers never both held messages"
+            time.sleep(0.05)
+        left_running = kill(running.workers[0], how)
+        try:
+            took = running.wait_until_done(ids, timeout_s=30)
+        finally:
+            for pid in left_running:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        print(f"SIGKILL of the {how}: last article out {took:.1f} s later")
         assert_once_each(running, ids)
+
+
+LINGER_S = 4.0
+
+
+def linger(article: Article, client: redis.Redis) -> Article:
+    """A stage slower than three heartbeats that counts its runs."""
+    client.incr(f"linger-runs:{article.id}")
+    time.sleep(LINGER_S)
+    return article
+
+
+LINGER = Stage("linger", "1", Article, load=lambda res: res.redis, apply=linger)
+WITH_LINGER = PIPELINE.inserted(LINGER, after="tag")
+
+
+def test_a_live_workers_slow_task_is_never_run_twice():
+    # A heartbeat lapses after 1.5 s, a task takes 4 s; the visibility timeout is far off.
+    beats = {"worker_heartbeat_s": 0.5, "pipeline": f"{__name__}:WITH_LINGER", "task_time_limit_s": 20,
+             "visibility_timeout_s": 120, "reconcile_after_s": 240}  # fmt: skip
+    with deployment(workers=2, **beats) as running:
+        ids = {running.gateway.submit(quick_article(n)).id for n in range(4)}
+        running.wait_until_done(ids, timeout_s=90)
+        assert_once_each(running, ids)
+        assert [int(running.client.get(f"linger-runs:{aid}") or 0) for aid in ids] == [1] * 4
 
 
 def test_a_redis_restart_loses_nothing_and_workers_consume_again():
@@ -248,11 +226,11 @@ def test_health_tells_a_frozen_worker_from_a_consuming_one():
         app, keys = create_app(running.settings), Keys.from_settings(running.settings)
         node = f"chaos@{os.uname().nodename}"
         assert consumes(app, running.client, keys, node, timeout_s=20)
-        os.kill(running.workers.process.pid, signal.SIGSTOP)  # alive, connected, consuming nothing
+        os.kill(running.workers[0].process.pid, signal.SIGSTOP)  # alive, connected, consuming nothing
         try:
             assert not consumes(app, running.client, keys, node, timeout_s=3), "a frozen worker passed its health check"
         finally:
-            os.kill(running.workers.process.pid, signal.SIGCONT)
+            os.kill(running.workers[0].process.pid, signal.SIGCONT)
         assert consumes(app, running.client, keys, node, timeout_s=20)
 
 

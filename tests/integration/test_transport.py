@@ -1,12 +1,16 @@
-"""workers/runtime/transport.py: kombu's Redis transport with one client object per connection pool."""
+"""workers/runtime/transport.py: kombu's Redis transport with one client object per connection pool, message holders
+and their heartbeats, and sends confirmed by replicas."""
 
 import pytest
 import redis
 from kombu import Connection
 from kombu.common import ignore_errors
 
-from workers.runtime.app import create_app
-from workers.runtime.transport import Channel
+from newsflow.state.holders import Holders
+from newsflow.state.keys import Keys
+from newsflow.state.replication import NotReplicated, Replication
+from workers.runtime.app import create_app, transport_options
+from workers.runtime.transport import Channel, Heartbeat
 
 
 def test_the_app_uses_the_transport_and_a_channel_reuses_its_client(settings):
@@ -48,3 +52,45 @@ def test_a_channel_asked_for_a_client_after_its_connection_closed_raises_what_ce
     with pytest.raises(redis.ConnectionError):
         channel._create_client()
     ignore_errors(connection, channel._create_client)  # swallowed there: the worker goes on to reconnect
+
+
+def test_an_orphan_is_a_message_of_a_holder_without_heartbeat_or_one_this_process_let_go(client):
+    holders = Holders(Keys("orphans-test", "", ""), lapse_s=5)
+    pipe = client.pipeline()
+    for tag, holder in [("t-live", "live"), ("t-dead", "dead"), ("t-mine", "me"), ("t-mine-lost", "me")]:
+        holders.hold(pipe, tag, holder)
+    pipe.execute()
+    holders.beat(client, "live")
+    assert sorted(holders.orphans(client, "me", held_here={"t-mine"})) == ["t-dead", "t-mine-lost"]
+    assert client.pttl(holders.keys.heartbeat("live")) > 4000, "a heartbeat lapses after lapse_s"
+
+
+def test_a_dead_holders_message_goes_back_to_its_queue_once(settings, client):
+    """Two channels sweep the same orphan: kombu's restore is a transaction on the unacked hash."""
+    keys = Keys.from_settings(settings)
+    with Connection(settings.redis_url.get_secret_value(), transport_options=transport_options(settings, keys)) as c:
+        queue = c.SimpleQueue("orphan-test")
+        queue.put({"id": "held"}, serializer="json")
+        message = queue.get(timeout=5)  # now unacked, held by this process
+        me = Heartbeat.current
+        assert me is not None and client.hget(keys.message_holders(), message.delivery_tag) == me.holder.encode()
+        client.hset(keys.message_holders(), message.delivery_tag, "someone-dead")
+        queue.consumer.channel.qos._delivered.clear()  # as if that someone, not us, held it
+        sweepers = [c.default_channel, c.channel()]
+        assert sum(channel.requeue_orphans() for channel in sweepers) == 1
+        assert client.llen("orphan-test") == 1 and not client.hexists(keys.message_holders(), message.delivery_tag)
+        assert queue.get(timeout=5).payload == {"id": "held"}
+        queue.close()
+
+
+def test_a_send_the_replicas_do_not_confirm_fails(settings):
+    """With a replica required and none there, kombu's LPUSH is followed by a WAIT that times out; kombu does not
+    take it for a lost connection, so it sends nothing a second time."""
+    lonely = settings.model_copy(update={"redis_min_replicas": 1, "redis_confirm_timeout_ms": 50})
+    app = create_app(lonely)
+    with pytest.raises(NotReplicated, match="0 of 1 replica"):
+        app.send_task("newsflow.extract", args=({"id": "x"},), queue="unconfirmed-test")  # with Celery's retries
+    assert redis.Redis.from_url(settings.redis_url.get_secret_value()).llen("unconfirmed-test") == 1
+    with pytest.raises(NotReplicated):
+        Replication.from_settings(lonely).confirm(redis.Redis.from_url(settings.redis_url.get_secret_value()))
+    Replication.from_settings(settings).confirm(redis.Redis.from_url(settings.redis_url.get_secret_value()))

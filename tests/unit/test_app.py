@@ -8,14 +8,15 @@ import redis
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import after_setup_logger
 from kombu.serialization import dumps, loads
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from config import Settings
 from newsflow.errors import EmptyExtraction, TransientError
 from newsflow.schema import Article
 from newsflow.stages import PIPELINE, task_name
+from newsflow.state.replication import NotReplicated
 from workers.runtime import logs
-from workers.runtime.app import create_app, shown_as
+from workers.runtime.app import celery_config, create_app, shown_as
 from workers.runtime.logs import JsonFormatter
 from workers.runtime.policy import classify
 
@@ -72,6 +73,8 @@ def test_each_stage_has_its_task_and_knows_the_next(app):
     [
         (TransientError("busy"), True, "busy"),
         (redis.ConnectionError("refused"), True, "redis unavailable"),
+        (redis.ReadOnlyError("You can't write against a read only replica."), True, "redis unavailable"),
+        (NotReplicated("0 of 1 replica(s) confirmed"), True, "redis unavailable"),
         (EmptyExtraction("nothing here"), False, "nothing here"),
         (SoftTimeLimitExceeded(), False, "time limit"),
         (KeyError("x"), False, "unexpected KeyError"),
@@ -80,6 +83,17 @@ def test_each_stage_has_its_task_and_knows_the_next(app):
 def test_exceptions_map_onto_the_error_tree(exc, transient, reason):
     failure = classify(exc)
     assert failure.transient is transient and reason in failure.reason
+
+
+def test_a_sentinel_app_names_the_master_and_passes_the_sentinels_password():
+    settings = Settings(redis_url=SecretStr("sentinel://:master-pw@s1:26379/0;sentinel://s2:26379"),
+                        redis_sentinel_master="newsflow", redis_sentinel_password=SecretStr("sentinel-pw"))  # fmt: skip
+    options = celery_config(settings, PIPELINE)["broker_transport_options"]
+    assert (options["master_name"], options["sentinel_kwargs"]) == ("newsflow", {"password": "sentinel-pw"})
+    assert options["newsflow_replication"].replicas == 1, "with Sentinel every write waits for one replica"
+    assert options["newsflow_holders"].lapse_s == 3 * settings.worker_heartbeat_s
+    plain = celery_config(Settings(redis_url=SecretStr("redis://r:6379/0")), PIPELINE)["broker_transport_options"]
+    assert "master_name" not in plain and plain["newsflow_replication"].replicas == 0
 
 
 def test_a_malformed_message_is_permanent():

@@ -20,7 +20,8 @@ def test_example_settings_file_lists_every_setting_with_its_default(monkeypatch)
     monkeypatch.delenv("NEWSFLOW_MODELS_DIR")  # set for the tests by conftest.py
     example = tomllib.loads((ROOT / "config" / "newsflow.example.toml").read_text())
     defaults = Settings().model_dump(mode="json")
-    unset = {"redis_url", "gateway_token", "libretranslate_url", "libretranslate_api_key"}  # no default to show
+    unset = {"redis_url", "gateway_token", "libretranslate_url", "libretranslate_api_key",  # no default to show
+             "redis_sentinel_master", "redis_sentinel_password", "redis_min_replicas"}  # fmt: skip
     assert set(example) == set(defaults) - unset, "config/newsflow.example.toml is out of step with Settings"
     assert all(example[k] == defaults[k] for k in example), "an example value differs from the code's default"
 
@@ -33,7 +34,7 @@ def test_readme_documents_every_setting():
 
 def test_compose_files_follow_the_compose_specification():
     schema = json.loads((ROOT / "tests" / "schemas" / "compose-spec.json").read_text())
-    for name in ("docker-compose.yml", "docker-compose.gpu.yml"):
+    for name in ("docker-compose.yml", "docker-compose.gpu.yml", "docker-compose.ha.yml"):
         errors = list(Draft201909Validator(schema).iter_errors(yaml.safe_load((ROOT / name).read_text())))
         assert not errors, f"{name}: " + "; ".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors)
 

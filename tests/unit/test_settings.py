@@ -1,5 +1,5 @@
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from config import Settings
 from newsflow.errors import NotConfigured
@@ -38,3 +38,19 @@ def test_limits_must_stay_below_the_visibility_timeout(field):
 def test_unknown_settings_are_rejected():
     with pytest.raises(ValidationError):
         Settings(no_such_setting=1)
+
+
+def test_a_sentinel_url_needs_the_masters_name_and_confirms_with_one_replica():
+    url = SecretStr("sentinel://:pw@s1:26379/0;sentinel://s2:26379;sentinel://s3:26379")
+    with pytest.raises(ValidationError, match="redis_sentinel_master"):
+        Settings(redis_url=url)
+    settings = Settings(redis_url=url, redis_sentinel_master="newsflow")
+    assert settings.sentinel and settings.replicas_to_confirm == 1
+    assert Settings(redis_url=url, redis_sentinel_master="newsflow", redis_min_replicas=0).replicas_to_confirm == 0
+    assert Settings(redis_url=SecretStr("redis://r:6379/0")).replicas_to_confirm == 0
+
+
+def test_the_ledger_waits_longer_than_a_task_and_a_heartbeat_lapse():
+    with pytest.raises(ValidationError, match="reconcile_after_s must be above"):
+        Settings(task_time_limit_s=300, worker_heartbeat_s=5, reconcile_after_s=310)  # 300 + 3 x 5 = 315
+    assert Settings(task_time_limit_s=300, worker_heartbeat_s=5, reconcile_after_s=316).reconcile_after_s == 316

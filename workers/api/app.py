@@ -91,10 +91,11 @@ def create_api(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
-        client = connect(settings)
+        metrics = GatewayMetrics()
+        client = connect(settings, on_master_change=metrics.redis_master_changes.inc)
         pipeline = load_pipeline(settings.pipeline)
         stages = pipeline.names
-        metrics = GatewayMetrics(client, Keys.from_settings(settings), pipeline.served)
+        metrics.read_deployment(client, Keys.from_settings(settings), pipeline.served)
         api.state.deployment = Deployment(client, create_ingest(settings, client), metrics, stages,
                                           StoryIndex(client, settings))  # fmt: skip
         yield

@@ -46,12 +46,18 @@ class DeploymentCollector:
 
 
 class GatewayMetrics:
-    def __init__(self, client: redis.Redis, keys: Keys, stages: Sequence[str]) -> None:
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.submitted = Counter(
             "newsflow_gateway_articles", "Articles submitted over HTTP, by result: queued, duplicate, invalid, refused.",
             ["result"], registry=self.registry,
         )  # fmt: skip
+        self.redis_master_changes = Counter(
+            "newsflow_gateway_redis_master_changes", "Times the gateway found the Redis master at a new address "
+            "(a Sentinel failover).", registry=self.registry,
+        )  # fmt: skip
+
+    def read_deployment(self, client: redis.Redis, keys: Keys, stages: Sequence[str]) -> None:
         self.registry.register(DeploymentCollector(client, keys, stages))
 
     def render(self) -> tuple[bytes, str]:

@@ -15,7 +15,7 @@ from celery import Celery
 from config import Settings
 from newsflow.models import installed
 from newsflow.resources import Resources
-from newsflow.state.client import connect
+from newsflow.state.client import connect, sentinels
 from newsflow.state.deadletters import DEAD_LETTER_STREAM_MAXLEN
 from newsflow.state.figures import StoryFigures, read_figures
 from newsflow.state.keys import Keys
@@ -48,10 +48,13 @@ def deployment_status(app: Celery, client: redis.Redis, settings: Settings) -> S
                   found.stories)  # fmt: skip
 
 
+Verdict = Literal["ok", "warn", "fail"]
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
-    verdict: Literal["ok", "warn", "fail"]
+    verdict: Verdict
     detail: str
 
 
@@ -67,6 +70,8 @@ def doctor(settings: Settings) -> list[Check]:
         return [*checks, Check("redis", "fail", f"unreachable: {exc}")]
     checks.append(Check("redis", "ok", f"redis {server['redis_version']} answers"))
     checks += _redis_config(client, settings)
+    if settings.sentinel:
+        checks += sentinel_checks(settings, client)
     return checks + _models(settings)
 
 
@@ -97,6 +102,56 @@ def _redis_config(client: redis.Redis, settings: Settings) -> list[Check]:
         ),
         memory_check(int(config.get("maxmemory") or 0), settings),
     ]
+
+
+def sentinel_checks(settings: Settings, master: redis.Redis) -> list[Check]:
+    """The sentinels answer and agree; the master has the replicas newsflow waits for, in sync; and what the master
+    does when it loses them (min-replicas-to-write)."""
+    name = settings.redis_sentinel_master or ""
+    followed = sentinels(settings, timeout_s=3)
+    answering = []
+    for sentinel in followed.sentinels:
+        try:
+            sentinel.ping()
+            answering.append(sentinel)
+        except redis.RedisError:
+            pass
+    total = len(followed.sentinels)
+    checks = [Check("sentinels", "ok" if len(answering) == total else "warn" if answering else "fail",
+                    f"{len(answering)} of {total} answer")]  # fmt: skip
+    if answering:
+        try:
+            answering[0].execute_command("SENTINEL", "CKQUORUM", name)
+            checks.append(Check("quorum", "ok", f"the sentinels can agree on a failover of {name}"))
+        except redis.RedisError as exc:
+            checks.append(Check("quorum", "fail", f"{name}: {exc}"))
+    return [*checks, *_replicas(settings, master)]
+
+
+def _replicas(settings: Settings, master: redis.Redis) -> list[Check]:
+    try:
+        info: dict[str, Any] = master.info("replication")
+        limits = master.config_get("min-replicas-to-write") | master.config_get("min-replicas-max-lag")
+    except redis.RedisError as exc:
+        return [Check("replicas", "warn", f"cannot read the master's replication state: {exc}")]
+    offset = int(info.get("master_repl_offset", 0))
+    replicas = [v for k, v in info.items() if k.startswith("slave") and isinstance(v, dict)]
+    in_sync = [r for r in replicas if r.get("state") == "online" and int(r.get("lag", 99)) <= 1]
+    behind = sum(offset - int(r.get("offset", 0)) for r in in_sync)
+    need = settings.replicas_to_confirm
+    verdict: Verdict = "fail" if len(in_sync) < need else "ok" if len(in_sync) == len(replicas) and replicas else "warn"
+    checks = [Check("replicas", verdict, f"{len(in_sync)} of {len(replicas)} replica(s) online and in sync "
+                    f"({behind} bytes behind); newsflow waits for {need} on every write it relies on"
+                    + (": writes fail until one is back" if len(in_sync) < need else ""))]  # fmt: skip
+    least = int(limits.get("min-replicas-to-write") or 0)
+    if least:
+        checks.append(Check("min-replicas", "warn", f"min-replicas-to-write {least}: a master without replicas refuses "
+                            "every write, queue reads (BRPOP) included, so a replica outage stops all consumption; "
+                            "newsflow confirms what it relies on with WAIT, so 0 is enough"))  # fmt: skip
+    else:
+        checks.append(Check("min-replicas", "ok", "min-replicas-to-write 0: newsflow confirms the writes it relies on "
+                            "itself (WAIT); without replicas they wait, the rest goes on"))  # fmt: skip
+    return checks
 
 
 def memory_check(maxmemory: int, settings: Settings) -> Check:

@@ -67,10 +67,16 @@ def redis_server_binary() -> str:
 class PrivateRedis:
     """A redis-server of our own: no persistence unless ``appendonly``, gone when stopped."""
 
-    def __init__(self, port: int | None = None, appendonly: bool = False, password: str | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        appendonly: bool = False,
+        password: str | None = None,
+        config: tuple[str, ...] = (),
+    ) -> None:
         self.port = port or free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="newsflow-redis-"))
-        self.appendonly, self.password = appendonly, password
+        self.appendonly, self.password, self.config = appendonly, password, config
         self.process: subprocess.Popen | None = None
 
     @property
@@ -85,8 +91,9 @@ class PrivateRedis:
                 "--maxmemory-policy", "noeviction", "--logfile", str(self.dir / "redis.log")]  # fmt: skip
         self.process = _spawn(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
         if self.process.stdin is not None:  # always, with stdin=PIPE
+            lines = [*self.config, *([f'requirepass "{self.password}"'] if self.password else [])]
             with self.process.stdin as config:
-                config.write(f'requirepass "{self.password}"\n'.encode() if self.password else b"")
+                config.write("".join(f"{line}\n" for line in lines).encode())
         # A probe of the server just started, before any settings name it (newsflow/state/client.py serves the rest).
         client = redis.Redis(port=self.port, password=self.password, socket_connect_timeout=0.5)
         deadline = time.monotonic() + timeout_s

@@ -14,8 +14,10 @@ from newsflow.errors import NotConfigured
 from newsflow.stages import Pipeline, load_pipeline, task_name
 from newsflow.state import Dispatch
 from newsflow.state.client import connect
+from newsflow.state.holders import Holders
 from newsflow.state.ingest import Ingest
 from newsflow.state.keys import Keys
+from newsflow.state.replication import Replication
 from newsflow.wire import SERIALIZER, register_serializer
 from workers.runtime.transport import install as install_transport
 
@@ -30,14 +32,7 @@ def celery_config(settings: Settings, pipeline: Pipeline) -> dict[str, Any]:
     queues = {served: keys.queue(served) for served in pipeline.served}
     return {
         "broker_url": settings.redis_url.get_secret_value(),
-        # Unacked messages come back after the visibility timeout; every time limit and retry countdown is kept
-        # below it. kombu sweeps for them every interval x throttle seconds (100 s by default): sweep at a
-        # tenth of the timeout, so a crashed worker's messages return soon after it.
-        "broker_transport_options": {
-            "visibility_timeout": settings.visibility_timeout_s,
-            "unacked_restore_interval": max(1, min(10, settings.visibility_timeout_s // 10)),
-            "unacked_restore_throttle": 1,
-        },
+        "broker_transport_options": transport_options(settings, keys),
         "broker_connection_retry_on_startup": True,
         # Workers outlive a Redis restart: they reconnect for as long as it takes instead of exiting.
         "broker_connection_max_retries": None,
@@ -76,6 +71,26 @@ def celery_config(settings: Settings, pipeline: Pipeline) -> dict[str, Any]:
         # a process still loading is killed and replaced, again and again.
         "worker_proc_alive_timeout": settings.model_load_timeout_s,
     }
+
+
+def transport_options(settings: Settings, keys: Keys) -> dict[str, Any]:
+    """kombu's Redis transport options, newsflow's holders and replication (workers/runtime/transport.py) among
+    them, and under Sentinel the master's name and the sentinels' password."""
+    options: dict[str, Any] = {
+        # A dead worker's messages come back as soon as its heartbeat lapses (transport.py); unacked messages of a
+        # live one come back only after the visibility timeout, the last resort, which every time limit and retry
+        # countdown stays below. kombu sweeps for those every interval x throttle seconds: a tenth of the timeout.
+        "visibility_timeout": settings.visibility_timeout_s,
+        "unacked_restore_interval": max(1, min(10, settings.visibility_timeout_s // 10)),
+        "unacked_restore_throttle": 1,
+        "newsflow_holders": Holders(keys, settings.heartbeat_lapse_s),
+        "newsflow_replication": Replication.from_settings(settings),
+    }
+    if settings.sentinel:
+        options["master_name"] = settings.redis_sentinel_master
+        if settings.redis_sentinel_password is not None:
+            options["sentinel_kwargs"] = {"password": settings.redis_sentinel_password.get_secret_value()}
+    return options
 
 
 def shown_as(message: object) -> dict[str, str]:

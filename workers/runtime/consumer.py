@@ -5,6 +5,9 @@ Celery's own consumer acknowledges and forgets a message it cannot decode (pickl
 accepts, corrupt bytes, or a list item that is no message at all: workers/runtime/transport.py) and one that names a
 task this worker does not know. Here each becomes a dead
 letter on the stage whose queue it came from, with its raw body kept for inspection.
+
+Every worker also sweeps: each heartbeat it queues again the messages of workers whose heartbeat lapsed
+(workers/runtime/transport.py), and now and then the articles the in-flight ledger says the broker lost.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from kombu.message import Message
 
 from newsflow.state.deadletters import DeadLetterStore, undecoded
 from newsflow.state.ledger import Ledger
+from workers.runtime import metrics
 from workers.runtime.app import dispatcher
 from workers.runtime.boot import worker_process
 from workers.runtime.transport import MALFORMED_HEADER
@@ -35,14 +39,26 @@ class DeadLetteringConsumer(Consumer):
         # acknowledgements they lose leave messages in Redis' unacked set, which the visibility sweep returns
         # (and publish's idempotency absorbs the repeat).
         self.connection_errors: tuple[type[BaseException], ...] = (*self.connection_errors, AttributeError)
-        self._reconciling = False
+        self._sweeping = False
 
     def on_ready(self) -> None:
         super().on_ready()
-        if not self._reconciling:  # on_ready runs again after every reconnect
-            self._reconciling = True
+        if not self._sweeping:  # on_ready runs again after every reconnect
+            self._sweeping = True
             settings = worker_process(self.app).resources.settings
             self.timer.call_repeatedly(max(1.0, min(60.0, settings.reconcile_after_s / 10)), self._reconcile)
+            self.timer.call_repeatedly(settings.worker_heartbeat_s, self._requeue_orphans)
+
+    def _requeue_orphans(self) -> None:
+        """Messages whose worker died go back to their queues within a beat of its heartbeat lapsing."""
+        try:
+            requeued = self.connection.default_channel.requeue_orphans()
+        except Exception as exc:  # noqa: BLE001 - Redis may be failing over; the next beat tries again
+            log.warning("orphan sweep skipped: %r", exc)
+            return
+        if requeued:
+            metrics.ORPHANS_REQUEUED.inc(requeued)
+            log.warning("queued %d messages again whose worker stopped beating", requeued)
 
     def _reconcile(self) -> None:
         """The safety net under the broker: articles accepted long ago and still open go round again."""

@@ -1,5 +1,6 @@
 """A worker's Prometheus metrics: every stage task's duration and outcome, counted in the pool process that ran
-it; the ingest task's articles by result; for translate, the size of each model batch (sentences, articles) and translation-memory hits and misses.
+it; the ingest task's articles by result; for translate, the size of each model batch (sentences, articles) and
+translation-memory hits and misses; the messages of dead workers it queued again, and the failovers it followed.
 
 With NEWSFLOW_METRICS_PORT set, `newsflow worker` points prometheus_client's multiprocess mode at a fresh folder
 (PROMETHEUS_MULTIPROC_DIR) before any pool process starts, and serves the sum over its pool processes on that port.
@@ -26,7 +27,13 @@ INGEST_ARTICLES = Counter(
     "queue was full: the task waits and tries again), backlog (dead-lettered after waiting too long).",
     ["result"],
 )
-
+ORPHANS_REQUEUED = Counter(
+    "newsflow_orphaned_messages_requeued",
+    "Messages held by a worker whose heartbeat lapsed (or by a connection this worker replaced), queued again.",
+)
+REDIS_MASTER_CHANGES = Counter(
+    "newsflow_redis_master_changes", "Times a process found the Redis master at a new address (a Sentinel failover)."
+)
 
 TRANSLATE_BATCH_SENTENCES = Histogram(
     "newsflow_translate_batch_sentences", "Sentences per translation model call.",

@@ -2,7 +2,8 @@
 
 ``classify`` maps any exception onto newsflow's error tree:
     TransientError, PermanentError              → as they are
-    redis connection and timeout errors        → transient (Redis is also the broker)
+    redis connection and timeout errors        → transient (Redis is also the broker); so are a demoted master's
+                                                  READONLY and a write the replicas did not confirm in time
     pydantic ValidationError of the message     → permanent: the message is malformed
     the soft time limit                         → permanent
     anything else                               → permanent, named after its type (a bug: logged in full)
@@ -29,6 +30,7 @@ from pydantic import ValidationError
 
 from config import Settings
 from newsflow.errors import PermanentError, TransientError
+from newsflow.state.replication import NotReplicated
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,9 @@ def classify(exc: BaseException) -> Failure:
     """Any exception as a failure: transient (retry) or permanent (dead letter), with a reason."""
     if isinstance(exc, TransientError | PermanentError):
         return Failure(exc, isinstance(exc, TransientError), getattr(exc, "reason", str(exc)))
-    if isinstance(exc, redis.ConnectionError | redis.TimeoutError | OperationalError):
+    if isinstance(
+        exc, redis.ConnectionError | redis.TimeoutError | redis.ReadOnlyError | NotReplicated | OperationalError
+    ):
         return Failure(exc, True, f"redis unavailable: {exc}")
     if isinstance(exc, ValidationError):
         return Failure(exc, False, f"malformed message: {exc.error_count()} error(s): {exc.errors()[0]['msg']}")
