@@ -5,6 +5,7 @@ published exactly once and no worker exits."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -118,8 +119,10 @@ def test_a_failover_while_the_gateway_takes_submissions():
             time.sleep(2)
             stop.set()
             producer.join(60)
-            health = http.get("/healthz")
+            health, metrics = http.get("/healthz"), http.get("/metrics").text
         assert health.status_code == 200, health.text
+        changes = re.search(r"^newsflow_gateway_redis_master_changes_total (\S+)$", metrics, re.MULTILINE)
+        assert changes and float(changes.group(1)) >= 1, "the gateway did not count the failover it followed"
         assert len(accepted) > 10, f"only {len(accepted)} accepted ({refused[0]} refused)"
         running.wait_until_done(accepted, timeout_s=120)
         assert_once_each(running, accepted)
