@@ -108,7 +108,7 @@ class Chaos:
                                                env=self.env).start()  # fmt: skip
         else:
             old = self.server.master()
-            self.server.kill(old)
+            old.kill()
             self._pending.append((action, time.monotonic(), self._confirmed))
             self.server.wait_for_master(not_port=old.port)
             old.start()

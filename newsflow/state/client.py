@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import redis
-from redis.sentinel import Sentinel
+from redis.sentinel import MasterNotFoundError, Sentinel
 
 from config import Settings
 from newsflow.errors import NotConfigured
@@ -51,7 +51,12 @@ class FollowedSentinels(Sentinel):
         self._on_master_change = on_master_change
 
     def discover_master(self, service_name: str) -> tuple[str, int]:
-        address: tuple[str, int] = super().discover_master(service_name)
+        try:
+            address: tuple[str, int] = super().discover_master(service_name)
+        except MasterNotFoundError:  # redis-py's message is the repr of every sentinel client
+            asked = ", ".join(f"{s.connection_pool.connection_kwargs['host']}:{s.connection_pool.connection_kwargs['port']}"
+                              for s in self.sentinels)  # fmt: skip
+            raise MasterNotFoundError(f"no sentinel ({asked}) names a master for {service_name!r}") from None
         if self._master is not None and address != self._master:
             log.warning("the Redis master of %s is now %s:%s (it was %s:%s): a failover", service_name, *address,
                         *self._master)  # fmt: skip

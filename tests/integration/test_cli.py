@@ -175,10 +175,12 @@ def test_a_missing_or_malformed_id_is_one_line_and_its_exit_code(redis_server, a
     assert done.returncode == code and says in one_line(done), done.stderr.decode()
 
 
-@pytest.mark.parametrize("args", [("dlq", "list"), ("tail", "--idle", "1")])
-def test_an_unreachable_redis_is_one_line_and_exit_3(args):
-    done = newsflow(*args, redis_url=f"redis://127.0.0.1:{free_port()}/0")
-    assert done.returncode == 3 and "cannot reach Redis" in one_line(done)
+@pytest.mark.parametrize("args", [("dlq", "list"), ("tail", "--idle", "1"), ("status",)])
+@pytest.mark.parametrize("scheme", ["redis", "sentinel"])
+def test_an_unreachable_redis_is_one_line_and_exit_3(args, scheme):
+    done = newsflow(*args, redis_url=f"{scheme}://:pw-hidden@127.0.0.1:{free_port()}/0", redis_sentinel_master="m")
+    line = one_line(done)
+    assert done.returncode == 3 and "cannot reach Redis" in line and "pw-hidden" not in line, line
 
 
 def test_a_redis_url_without_a_scheme_is_refused_without_showing_it():

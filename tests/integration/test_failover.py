@@ -40,7 +40,7 @@ def fail_over(running: Deployment) -> None:
     """SIGKILL the master; once the sentinels have promoted the replica, start the killed node again."""
     server = running.server
     old = server.master()
-    server.kill(old)
+    old.kill()
     server.wait_for_master(not_port=old.port)
     old.start()
     server.wait_for_replica()
@@ -140,7 +140,7 @@ def test_doctor_checks_the_sentinels_quorum_and_replicas_and_the_cli_follows_a_f
         assert "1 of 1 replica(s) online and in sync" in report and "min-replicas-to-write 0" in report
         assert "doctor-pw" not in report and "sentinels-pw" not in report
         old = server.master()
-        server.kill(old)
+        old.kill()
         server.wait_for_master(not_port=old.port)
         for command in (["status"], ["dlq", "list"]):  # the CLI finds the new master through the sentinels
             done = newsflow(*command, env=env)

@@ -16,6 +16,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import redis
 import typer
+from kombu.exceptions import OperationalError
 from pydantic import ValidationError
 
 from config import unknown_variables
@@ -49,7 +50,7 @@ def main() -> None:
     except NewsflowError as exc:
         err.print(f"[red]{type(exc).__name__}[/red]: {exc}")
         sys.exit(ExitCode.FAILED)
-    except redis.ConnectionError as exc:
+    except (redis.ConnectionError, OperationalError) as exc:  # the second: kombu's word for it (`status` asks workers)
         err.print(f"[red]cannot reach Redis[/red]: {exc}")
         sys.exit(ExitCode.UNAVAILABLE)
     except redis.RedisError as exc:  # e.g. a malformed stream id

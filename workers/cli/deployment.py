@@ -38,12 +38,12 @@ class Status:
 
 def deployment_status(app: Celery, client: redis.Redis, settings: Settings) -> Status:
     keys, stages = Keys.from_settings(settings), app.conf.newsflow_pipeline.served
+    found = read_figures(client, keys, stages)  # first: an unreachable Redis is said in newsflow's words
     consuming = app.control.inspect(timeout=1.0).active_queues() or {}
     workers = {
         stage: sorted(node for node, queues in consuming.items() if keys.queue(stage) in {q["name"] for q in queues})
         for stage in stages
     }
-    found = read_figures(client, keys, stages)
     return Status(found.queue_depths, workers, found.dead_letters, found.in_flight, found.published_last_minute,
                   found.stories)  # fmt: skip
 

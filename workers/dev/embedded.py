@@ -112,6 +112,13 @@ class PrivateRedis:
         _stop(self.process, timeout_s=10)
         self.process = None
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash: what the server had not yet written to its AOF (or sent to a replica) is gone."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
     def __enter__(self) -> PrivateRedis:
         return self.start()
 

@@ -5,7 +5,6 @@ answering; a node started again after a kill comes back with its AOF and the sen
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -80,13 +79,6 @@ class ReplicatedRedis:
             return next(node for node in self.nodes if node.port == int(port))
         raise RuntimeError("no sentinel answers")
 
-    def kill(self, node: PrivateRedis) -> None:
-        """SIGKILL, as a crash: what the node had not yet written to its AOF or sent to its replica is gone."""
-        assert node.process is not None
-        node.process.send_signal(signal.SIGKILL)
-        node.process.wait()
-        node.process = None
-
     def wait_for_master(self, not_port: int, timeout_s: float = 30) -> PrivateRedis:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -100,7 +92,8 @@ class ReplicatedRedis:
         raise RuntimeError(f"no failover within {timeout_s} s")
 
     def wait_for_replica(self, timeout_s: float = 30) -> None:
-        """Until the master has a replica online again (the returned node, made a replica by the sentinels)."""
+        """Until the master has a replica online (again, after a failover: the killed node, started again and made a
+        replica by the sentinels)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
