@@ -11,8 +11,10 @@ import tomllib
 from collections.abc import Mapping
 from difflib import get_close_matches
 from functools import lru_cache
+from ipaddress import ip_address, ip_network
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
@@ -26,6 +28,7 @@ from pydantic_settings import (
 from newsflow.errors import NotConfigured
 
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "sentinel://")
+GATEWAY_TOKEN_MIN_CHARS = 32
 TranslateBackend = Literal["ctranslate2", "libretranslate", "gloss"]
 
 
@@ -127,6 +130,13 @@ class Settings(BaseSettings):
     )
     max_queue_depth: int = Field(
         10_000, ge=10, description="Ingest answers 'try later' while a stage queue holds more messages than this."
+    )
+    max_queue_bytes: int = Field(
+        500_000_000,
+        ge=100_000,
+        description="Ingest answers 'try later' while the articles accepted and not yet published or dead-lettered "
+        "add up to more than this (UTF-8 bytes, as RawArticle.size counts them). Redis holds each about three times "
+        "on its way (README: Sizing): keep maxmemory well above.",
     )
     ingest_batch_max: int = Field(
         100, ge=1, le=10_000, description="Most raw articles in one `newsflow.ingest` task's argument (a list)."
@@ -247,8 +257,50 @@ class Settings(BaseSettings):
         "auto", description="Where the tag stage's encoder runs. `auto`: a GPU when CTranslate2 sees one."
     )
 
+    allow_insecure_redis: bool = Field(
+        False,
+        description="Let workers and the gateway use a Redis outside loopback that asks for no password (a private "
+        "network you trust). Unset, they refuse to start.",
+    )
     gateway_token: SecretStr | None = Field(
-        None, description="Bearer token the HTTP gateway requires on /v1/*. The gateway refuses to start without one."
+        None,
+        description="Bearer token the HTTP gateway requires on /v1/* (at least 32 characters, e.g. `openssl rand "
+        "-hex 32`). The gateway refuses to start without one.",
+    )
+    gateway_max_connections: int = Field(
+        4096,
+        ge=16,
+        le=1_000_000,
+        description="Open connections the gateway keeps; a connection beyond them is closed at once. The gateway "
+        "raises its open-files limit to fit, or lowers this to what the limit allows.",
+    )
+    gateway_header_timeout_s: float = Field(
+        10, gt=0, le=300, description="A connection that has not sent a whole request head this long is closed."
+    )
+    gateway_body_timeout_s: float = Field(
+        60, gt=0, le=3600, description="A request whose body has not all arrived this long after its head gets 408."
+    )
+    gateway_keepalive_s: float = Field(
+        5, gt=0, le=300, description="An idle keep-alive connection is closed after this."
+    )
+    gateway_redis_timeout_s: float = Field(
+        6,
+        gt=0,
+        le=120,
+        description="Longest a gateway request waits on Redis: past it the request gets 503 with Retry-After, "
+        "whatever the other requests are doing. Above NEWSFLOW_REDIS_CONFIRM_TIMEOUT_MS where replicas confirm.",
+    )
+    gateway_redis_threads: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Threads the gateway calls Redis from (never from its event loop). On a Redis nearby one is the "
+        "fastest (benchmarks/results/gateway.md); raise it where Redis is far: an article takes four round trips.",
+    )
+    gateway_trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Addresses or networks (comma-separated, e.g. 10.0.0.5,172.16.0.0/12) whose X-Forwarded-For and "
+        "X-Forwarded-Proto the gateway believes. Empty: it believes no one and logs the peer's own address.",
     )
     gateway_max_request_bytes: int = Field(
         16_000_000, ge=1024, description="Largest HTTP request body the gateway reads (413 above it)."
@@ -256,6 +308,11 @@ class Settings(BaseSettings):
     gateway_max_batch: int = Field(100, ge=1, le=10_000, description="Most articles in one POST /v1/articles.")
     metrics_port: int = Field(
         0, ge=0, le=65535, description="Port of a worker's Prometheus endpoint (stage durations, outcomes). 0: none."
+    )
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="Address a worker's Prometheus endpoint listens on; it has no authentication, so loopback unless "
+        "a scraper on a network you trust needs it (0.0.0.0 inside a container network).",
     )
     log_format: Literal["text", "json"] = Field(
         "text", description="`json`: one JSON object per log line, with article id and stage where there is one."
@@ -265,9 +322,52 @@ class Settings(BaseSettings):
     @classmethod
     def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
         # Said without the value: a URL carries the password.
-        if value is not None and not value.get_secret_value().startswith(_REDIS_SCHEMES):
+        if value is None:
+            return value
+        url = value.get_secret_value()
+        if not url.startswith(_REDIS_SCHEMES):
             raise ValueError("must be a redis://, rediss:// or unix:// URL, or sentinel:// URLs separated by ;")
+        for part in url.split(";"):
+            try:
+                urlsplit(part.strip()).port  # noqa: B018 - urllib's own error would quote the text around the port
+            except ValueError:
+                raise ValueError("has a port that is not a number (in a password, write / ? # @ : as %2F %3F %23 %40 "
+                                 "%3A)") from None  # fmt: skip
         return value
+
+    @field_validator("gateway_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < GATEWAY_TOKEN_MIN_CHARS:
+            raise ValueError(f"must be at least {GATEWAY_TOKEN_MIN_CHARS} characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("gateway_trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        addresses = tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value
+        for address in addresses if isinstance(addresses, tuple) else ():
+            try:
+                ip_network(address, strict=False)
+            except ValueError:
+                raise ValueError(f"{address!r} is not an IP address or network") from None
+        return addresses
+
+    @property
+    def redis_is_local(self) -> bool:
+        """Redis on a unix socket or a loopback address (where no one else can reach it without this host)."""
+        if self.redis_url is None:
+            return True
+        url = self.redis_url.get_secret_value()
+        if url.startswith("unix://"):
+            return True
+        return all(_loopback(urlsplit(part.strip()).hostname) for part in url.split(";") if part.strip())
+
+    @property
+    def redis_has_password(self) -> bool:
+        return self.redis_url is not None and any(
+            urlsplit(part.strip()).password for part in self.redis_url.get_secret_value().split(";")
+        )
 
     @property
     def sentinel(self) -> bool:
@@ -300,6 +400,8 @@ class Settings(BaseSettings):
             raise ValueError(f"reconcile_after_s must be above task_time_limit_s + 3 heartbeats ({least:g})")
         if self.sentinel and not self.redis_sentinel_master:
             raise ValueError("a sentinel:// redis_url needs redis_sentinel_master")
+        if self.replicas_to_confirm and self.gateway_redis_timeout_s * 1000 <= self.redis_confirm_timeout_ms:
+            raise ValueError("gateway_redis_timeout_s must be above redis_confirm_timeout_ms while replicas confirm")
         return self
 
     @classmethod
@@ -322,6 +424,15 @@ class Settings(BaseSettings):
             except tomllib.TOMLDecodeError as exc:
                 raise NotConfigured(f"NEWSFLOW_CONFIG names {path}, which is not valid TOML: {exc}") from None
         return tuple(sources)
+
+
+def _loopback(host: str | None) -> bool:
+    if host in (None, "", "localhost"):
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:  # a name: only the resolver knows
+        return False
 
 
 @lru_cache(maxsize=1)

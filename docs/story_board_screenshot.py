@@ -96,7 +96,7 @@ def fill(index: StoryIndex) -> int:
 
 def main() -> None:
     chromium = shutil.which("chromium") or sys.exit("needs chromium on PATH (apt-get install chromium)")
-    port, token = free_port(), secrets.token_urlsafe(16)
+    port, token = free_port(), secrets.token_urlsafe(32)
     with ExitStack() as stack:
         server = stack.enter_context(PrivateRedis())
         settings = Settings(redis_url=SecretStr(server.url), gateway_token=SecretStr(token))

@@ -7,6 +7,7 @@
     │   ├── BodyTooLarge
     │   └── BatchTooLarge
     ├── QueueFull                  ingest's back-pressure: nothing was queued, try later
+    │   └── InFlightBytesFull
     ├── TransientError             retried with bounded exponential back-off, then dead-lettered
     └── PermanentError(reason)     never retried: becomes a dead letter at once
         ├── EmptyExtraction
@@ -40,7 +41,7 @@ class InvalidSubmission(NewsflowError, ValueError):
 
 class BodyTooLarge(InvalidSubmission):
     def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"body is {size:,} bytes; the limit is {limit:,} (NEWSFLOW_MAX_BODY_BYTES)")
+        super().__init__(f"article is {size:,} bytes with its fields; the limit is {limit:,} (NEWSFLOW_MAX_BODY_BYTES)")
         self.size, self.limit = size, limit
 
 
@@ -56,6 +57,15 @@ class QueueFull(NewsflowError):
     def __init__(self, queue: str, depth: int, limit: int) -> None:
         super().__init__(f"queue {queue} holds {depth:,} messages (limit {limit:,}); try again later")
         self.queue, self.depth, self.limit = queue, depth, limit
+
+
+class InFlightBytesFull(QueueFull):
+    """The articles in flight hold NEWSFLOW_MAX_QUEUE_BYTES: the submission was not queued; try again later."""
+
+    def __init__(self, held: int, size: int, limit: int) -> None:
+        NewsflowError.__init__(self, f"the articles in flight hold {held:,} bytes; {size:,} more is over the limit of "
+                               f"{limit:,} (NEWSFLOW_MAX_QUEUE_BYTES); try again later")  # fmt: skip
+        self.held, self.size, self.limit = held, size, limit
 
 
 class TransientError(NewsflowError):

@@ -12,13 +12,27 @@ first release the article v1 schema still gains the sections its stages fill in 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+import orjson
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from newsflow.text import has_controls, strip_controls
 
 SCHEMA_VERSION: Literal[1] = 1
 
 Scalar = str | int | float | bool | None
+
+# What one producer's article may carry besides its body (whose bound is NEWSFLOW_MAX_BODY_BYTES, with these fields
+# counted in): every field has a bound, so no field can carry a body's worth of bytes past the body's limit.
+URL_MAX_CHARS = 2048
+TITLE_MAX_CHARS = 2000
+NAME_MAX_CHARS = 200
+METADATA_MAX_FIELDS = 100
+METADATA_KEY_MAX_CHARS = 100
+METADATA_VALUE_MAX_CHARS = 2000
+METADATA_MAX_BYTES = 16_384
+MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=METADATA_KEY_MAX_CHARS)]
 
 
 def version_of(message: dict[str, Any]) -> int:
@@ -57,17 +71,58 @@ class Record(BaseModel):
 class FeedFields(Record):
     """What a feed knows about an article besides its body."""
 
-    url: AnyHttpUrl | None = Field(None, description="The page's URL (http or https); it names the story: its id.")
-    title: str | None = Field(
-        None, max_length=2000, description="The headline as the feed has it; wins over the page's."
+    url: AnyHttpUrl | None = Field(
+        None,
+        json_schema_extra={"maxLength": URL_MAX_CHARS},  # as sent: checked before parsing, which percent-encodes
+        description="The page's URL (http or https); it names the story: its id.",
     )
-    source_name: str | None = Field(None, max_length=200, description="Who the feed credits the story to.")
-    feed_id: str | None = Field(None, max_length=200, description="The producer's name for the feed it came from.")
+    title: str | None = Field(
+        None, max_length=TITLE_MAX_CHARS, description="The headline as the feed has it; wins over the page's."
+    )
+    source_name: str | None = Field(None, max_length=NAME_MAX_CHARS, description="Who the feed credits the story to.")
+    feed_id: str | None = Field(
+        None, max_length=NAME_MAX_CHARS, description="The producer's name for the feed it came from."
+    )
     published_at: datetime | None = Field(None, description="When the feed says it was published (ISO 8601).")
     language_hint: str | None = Field(None, pattern=r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$",
                                       description="The language the feed believes it is in (BCP 47), a hint only.")  # fmt: skip
-    metadata: dict[str, Scalar] = Field(default_factory=dict, max_length=100,
-                                        description="The producer's own flat fields, carried through unread.")  # fmt: skip
+    metadata: dict[MetadataKey, Scalar] = Field(
+        default_factory=dict,
+        max_length=METADATA_MAX_FIELDS,
+        description=f"The producer's own flat fields, carried through unread: string values of at most "
+        f"{METADATA_VALUE_MAX_CHARS:,} characters, integers within 64 bits, {METADATA_MAX_BYTES:,} bytes as JSON.",
+    )
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _url_bounded_and_plain(cls, value: object) -> object:
+        # Before pydantic parses it: a URL over the bound costs no parsing, and one with control characters is
+        # refused rather than silently percent-encoded into an id no one sent.
+        if isinstance(value, str):
+            if len(value) > URL_MAX_CHARS:
+                raise ValueError(f"a URL of {len(value):,} characters is over the limit of {URL_MAX_CHARS:,}")
+            if has_controls(value):
+                raise ValueError("the URL contains control or bidirectional override characters")
+        return value
+
+    @field_validator("title", "source_name", "feed_id", mode="after")
+    @classmethod
+    def _without_controls(cls, value: str | None) -> str | None:
+        return strip_controls(value) if value is not None else None
+
+    @field_validator("metadata", mode="after")
+    @classmethod
+    def _metadata_bounded(cls, value: dict[str, Scalar]) -> dict[str, Scalar]:
+        for key, item in value.items():
+            if isinstance(item, str) and len(item) > METADATA_VALUE_MAX_CHARS:
+                raise ValueError(f"{key!r} is {len(item):,} characters; the limit is {METADATA_VALUE_MAX_CHARS:,}")
+            if isinstance(item, int) and not -(2**63) <= item < 2**63:  # what JSON on our wire (orjson) carries
+                raise ValueError(f"{key!r} is an integer beyond 64 bits")
+        cleaned = {strip_controls(k): strip_controls(v) if isinstance(v, str) else v for k, v in value.items()}
+        size = len(orjson.dumps(cleaned))
+        if size > METADATA_MAX_BYTES:
+            raise ValueError(f"metadata is {size:,} bytes as JSON; the limit is {METADATA_MAX_BYTES:,}")
+        return cleaned
 
 
 class RawArticle(FeedFields):
@@ -76,6 +131,11 @@ class RawArticle(FeedFields):
     schema_version: Literal[1] = Field(SCHEMA_VERSION, description="Version of this schema.")
     html: str | None = Field(None, description="The page as fetched (exactly one of `html` or `text`).")
     text: str | None = Field(None, description="The article as plain text, paragraphs on their own lines.")
+
+    @field_validator("html", "text", mode="after")
+    @classmethod
+    def _body_without_controls(cls, value: str | None) -> str | None:
+        return strip_controls(value) if value is not None else None
 
     @model_validator(mode="after")
     def _has_a_body(self) -> RawArticle:
@@ -92,6 +152,13 @@ class RawArticle(FeedFields):
     @property
     def body_kind(self) -> Literal["html", "text"]:
         return "html" if self.html is not None else "text"
+
+    def size(self) -> int:
+        """UTF-8 bytes of the body and every other field, as they would travel (what NEWSFLOW_MAX_BODY_BYTES
+        bounds)."""
+        return len(self.body.encode("utf-8")) + len(
+            orjson.dumps(self.model_dump(mode="json", exclude={"html", "text"}))
+        )
 
 
 class IngestedArticle(FeedFields, Versioned):

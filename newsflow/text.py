@@ -4,7 +4,8 @@
 invisible zero-width characters removed, whitespace runs inside a line collapsed. It keeps ZWNJ and ZWJ, which
 change how Persian, Urdu and emoji render, and it keeps digits as written (Arabic-Indic ٠١٢, Persian ۰۱۲).
 ``matching_form`` is for comparing, never for showing: digits as ASCII, Arabic letter variants and diacritics
-folded. ``decode_bytes`` turns bytes into text or says why it cannot.
+folded. ``decode_bytes`` turns bytes into text or says why it cannot. ``strip_controls`` is what every text a producer sends
+goes through at the door.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import charset_normalizer
 from newsflow.errors import InvalidSubmission
 
 _INVISIBLE = re.compile("[\u0640\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+# Control characters (NUL and the rest of C0 but tab and line ends, DEL) and the bidirectional embeddings, overrides
+# and isolates, which reorder what a reader sees. The marks LRM, RLM and ALM stay: Arabic text uses them.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _INLINE_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
@@ -34,6 +38,15 @@ def clean_text(text: str, entities: bool = False) -> str:
     """The form a record carries. ``entities``: decode HTML entities too (for scraped text, not extracted HTML)."""
     text = unicodedata.normalize("NFC", html.unescape(text) if entities else text)
     return _INLINE_SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
+
+
+def strip_controls(text: str) -> str:
+    """Without control characters and bidirectional overrides (see _CONTROLS); everything else as sent."""
+    return _CONTROLS.sub("", text)
+
+
+def has_controls(text: str) -> bool:
+    return _CONTROLS.search(text) is not None
 
 
 def matching_form(text: str) -> str:

@@ -37,7 +37,7 @@ class DeadLetterStore:
         self._redis, self._settings = client, settings
         self._keys = Keys.from_settings(settings)
         self._ledger = Ledger(client, self._keys)
-        self._write_once = scripts.register(client, "dead_letter")
+        self._write_once = scripts.register(client, "dead_letter", prelude="ledger")
         self._replication = Replication.from_settings(settings)
 
     def write(
@@ -63,10 +63,9 @@ class DeadLetterStore:
             self._keys.dead_lettered(article_id, stage, s.pipeline_version, version_of(fields)) if article_id else ""
         )
         body_ref = fields.get("body_ref") if isinstance(fields.get("body_ref"), str) else ""
-        in_flight, in_flight_message, stage_marker = self._ledger.closing_keys(article_id or "")
         entry = self._write_once(
-            keys=[marker, letter.input_key or "", self._keys.dead_letter_stream, body_ref or "", in_flight,
-                  in_flight_message if article_id else "", stage_marker if article_id else ""],
+            keys=[marker, letter.input_key or "", self._keys.dead_letter_stream, body_ref or "",
+                  *self._ledger.closing_keys(article_id or "")],
             args=[dumps(message), s.dead_letter_retention_s, dumps(letter.model_dump(mode="json")), article_id or "",
                   DEAD_LETTER_STREAM_MAXLEN],
         )  # fmt: skip

@@ -27,6 +27,7 @@ class StoryFigures:
 class Figures:
     queue_depths: dict[str, int]  # messages waiting, by stage
     in_flight: int  # accepted articles neither published nor dead-lettered
+    in_flight_bytes: int  # what they hold, as back-pressure counts it (NEWSFLOW_MAX_QUEUE_BYTES)
     dead_letters: int  # letters waiting in the dead-letter stream
     published_total: int  # records ever added to the output stream
     dead_lettered_total: int  # letters ever added
@@ -47,6 +48,7 @@ def read_figures(client: redis.Redis, keys: Keys, stages: Sequence[str]) -> Figu
     lists = sum(len(keys.queue_lists(stage)) for stage in stages)
     now_bucket = int(time.time()) // COUNT_BUCKET_S
     pipe.zcard(keys.in_flight())
+    pipe.hget(keys.in_flight_bytes(), "*")
     pipe.xlen(keys.dead_letter_stream)
     pipe.xinfo_stream(keys.output_stream)
     pipe.xinfo_stream(keys.dead_letter_stream)
@@ -55,11 +57,14 @@ def read_figures(client: redis.Redis, keys: Keys, stages: Sequence[str]) -> Figu
     for bucket in range(now_bucket - 60 // COUNT_BUCKET_S + 1, now_bucket + 1):
         pipe.get(keys.published_count(bucket))
     found = pipe.execute(raise_on_error=False)  # XINFO fails on a stream that does not exist yet
-    in_flight, dead_letters, output_info, dead_info, live_stories, story_counts, *buckets = found[lists:]
+    in_flight, in_flight_bytes, dead_letters, output_info, dead_info, live_stories, story_counts, *buckets = found[
+        lists:
+    ]
     counts = {name.decode(): int(value) for name, value in story_counts.items()}
     return Figures(
         queue_depths=_depths(found[:lists], keys, stages),
         in_flight=in_flight,
+        in_flight_bytes=int(in_flight_bytes or 0),
         dead_letters=dead_letters,
         published_total=_added(output_info),
         dead_lettered_total=_added(dead_info),

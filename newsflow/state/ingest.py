@@ -9,7 +9,6 @@ with an InvalidSubmission that says what is wrong; nothing is queued.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -19,14 +18,19 @@ import redis
 from pydantic import ValidationError
 
 from config import Settings
-from newsflow.errors import BatchTooLarge, BodyTooLarge, InvalidSubmission, QueueFull, TransientError
+from newsflow.errors import (
+    BatchTooLarge,
+    BodyTooLarge,
+    InFlightBytesFull,
+    InvalidSubmission,
+    QueueFull,
+    TransientError,
+)
 from newsflow.ids import article_id, content_digest
 from newsflow.schema import IngestedArticle, RawArticle
 from newsflow.state import Dispatch
-from newsflow.state.figures import queue_depths
 from newsflow.state.keys import Keys
-from newsflow.state.ledger import Ledger
-from newsflow.state.output import Publisher
+from newsflow.state.ledger import Ledger, Limits
 from newsflow.state.versions import Versions
 from newsflow.wire import json_type
 
@@ -84,67 +88,57 @@ def parse_article(item: object) -> RawArticle:
 
 
 class Ingest:
-    # Queue depths are read at most this often, and again once this process alone could have filled the room that
-    # was left: a busy feed would otherwise pay a Redis round trip per article for them. Over the limit, every
-    # submission looks again.
-    BACKLOG_CHECK_INTERVAL_S = 0.5
-
     def __init__(self, client: redis.Redis, settings: Settings, stages: Sequence[str], dispatch: Dispatch) -> None:
         self._redis, self._settings, self._stages, self._dispatch = client, settings, tuple(stages), dispatch
         self._keys = Keys.from_settings(settings)
         self._ledger = Ledger(client, self._keys)
         self._versions = Versions(client, self._keys, settings.published_marker_ttl_s)
-        self._published = Publisher(client, settings)
-        self._backlog_ok_until, self._room = 0.0, 0
+        self._queues = [self._keys.queue_lists(stage) for stage in self._stages]
+        self._limits = Limits(depth=settings.max_queue_depth, bytes=settings.max_queue_bytes)
 
     def submit(self, raw: RawArticle) -> Accepted:
         """Queue one validated article, unless this version of it was published already or accepted within the
         dedup window. Raises QueueFull, and queues nothing, while a stage is behind by more than
-        NEWSFLOW_MAX_QUEUE_DEPTH."""
+        NEWSFLOW_MAX_QUEUE_DEPTH or the articles in flight hold NEWSFLOW_MAX_QUEUE_BYTES."""
         s = self._settings
-        size = len(raw.body.encode("utf-8"))
+        size = raw.size()
         if size > s.max_body_bytes:
             raise BodyTooLarge(size, s.max_body_bytes)
-        self.check_backlog()
         aid, digest = article_id(raw), content_digest(raw)
         version = self._versions.of(aid, digest)
-        if self._published.was_published(aid, version):
+        seen = self._keys.seen(aid, digest) if s.dedup_window_s else None
+        if self._known(aid, version, seen):
             return Accepted(aid, "duplicate", version)
-        seen, window = self._keys.seen(aid, digest), s.dedup_window_s
-        # The marker reads "pending" until the article is queued, "queued" after: a resubmission finds "queued"
-        # and is a duplicate; one that finds "pending" (an earlier attempt may have failed in between) is queued
-        # again, and publish's idempotency absorbs the repeat. So no accepted article depends on a marker alone.
-        first = not window or self._redis.set(seen, "pending", nx=True, ex=window)
-        if not first and self._redis.get(seen) == b"queued":
-            return Accepted(aid, "duplicate", version)
-        try:
-            self._queue(raw, aid, size, version)
-        except Exception as exc:
-            raise TransientError(f"could not queue article {aid}: {exc}") from exc
-        if window:
-            self._redis.set(seen, "queued", ex=window)
+        self._queue(raw, aid, size, version, seen)
         return Accepted(aid, "updated" if version > 1 else "queued", version)
 
-    def check_backlog(self) -> None:
-        """Raises QueueFull while a stage queue holds more than NEWSFLOW_MAX_QUEUE_DEPTH messages. Each call counts
-        as one article on its way to the first queue."""
-        if self._room > 0 and time.monotonic() < self._backlog_ok_until:
-            self._room -= 1
-            return
-        limit = self._settings.max_queue_depth
-        depths = queue_depths(self._redis, self._keys, self._stages)
-        for stage, depth in depths.items():
-            if depth > limit:
-                raise QueueFull(self._keys.queue(stage), depth, limit)
-        self._backlog_ok_until = time.monotonic() + self.BACKLOG_CHECK_INTERVAL_S
-        self._room = limit - max(depths.values(), default=0)
+    def _known(self, aid: str, version: int, seen: str | None) -> bool:
+        """Whether this version was published already, or queued within the dedup window: one round trip.
+        The window's marker reads "pending" from here until admission writes "queued" with the ledger entry. A
+        resubmission that finds "pending" (an attempt refused or failed in between) is queued again, and publish's
+        idempotency absorbs a repeat; one admitted is in the ledger, whose sweep queues it again if the push after
+        admission failed. So no accepted article depends on a marker alone."""
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.exists(self._keys.published(aid, self._settings.pipeline_version, version))
+        if seen is not None:
+            pipe.set(seen, "pending", nx=True, ex=self._settings.dedup_window_s)
+            pipe.get(seen)
+        published, *marker = pipe.execute()
+        return bool(published) or (bool(marker) and not marker[0] and marker[1] == b"queued")
 
-    def _queue(self, raw: RawArticle, aid: str, size: int, version: int) -> None:
-        s, pipe = self._settings, self._redis.pipeline()
+    def _queue(self, raw: RawArticle, aid: str, size: int, version: int, seen: str | None) -> None:
+        s = self._settings
         body_ref = self._keys.body(aid, version) if size > s.inline_body_max_bytes else None
-        if body_ref:
-            pipe.set(body_ref, raw.body.encode("utf-8"), ex=s.body_ttl_s)
         message = IngestedArticle.from_raw(raw, aid, body_ref, version).model_dump(mode="json")
-        self._ledger.open(pipe, aid, message, s.body_ttl_s)
-        pipe.execute()
-        self._dispatch(self._stages[0], message)
+        body = (body_ref, raw.body.encode("utf-8")) if body_ref else None
+        try:
+            admission = self._ledger.admit(aid, message, size, body, (seen, s.dedup_window_s) if seen else None,
+                                           s.body_ttl_s, self._queues, self._limits)  # fmt: skip
+            if admission.admitted:
+                self._dispatch(self._stages[0], message)
+        except Exception as exc:
+            raise TransientError(f"could not queue article {aid}: {exc}") from exc
+        if admission.full_stage is not None:
+            raise QueueFull(self._keys.queue(self._stages[admission.full_stage]), admission.depth, self._limits.depth)
+        if admission.bytes_held is not None:
+            raise InFlightBytesFull(admission.bytes_held, size, self._limits.bytes)

@@ -71,6 +71,10 @@ class Keys:
         """Sorted set of accepted articles not yet published or dead-lettered, scored by when they were queued."""
         return f"{self.prefix}:in-flight"
 
+    def in_flight_bytes(self) -> str:
+        """Hash: the bytes each in-flight article holds (RawArticle.size), and their sum under ``*``."""
+        return f"{self.prefix}:in-flight-bytes"
+
     def in_flight_message(self, article_id: str) -> str:
         """The ingest message of an article in flight, to queue it again if the broker lost it."""
         return f"{self.prefix}:in-flight:{article_id}"

@@ -1,6 +1,7 @@
 """The in-flight ledger: every accepted article from ingest until it is published or dead-lettered.
 
-Ingest writes an entry (the article's id, scored by when it was queued, and its ingest message); each stage task
+Ingest writes an entry (the article's id, scored by when it was queued, its ingest message, and the bytes it
+holds, which back-pressure adds up) when it admits the article (lua/admit.lua); each stage task
 notes the stage the article entered; the publish and dead-letter scripts (lua/) close the entry in the same step
 that writes the record or the letter. The sweep queues again what stayed open too long: kombu's Redis transport
 pops a message (BRPOP) and only then records it as unacknowledged, so a worker killed, or a Redis restarted, in
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
 
-from newsflow.state import Dispatch
+from newsflow.state import Dispatch, scripts
 from newsflow.state.keys import Keys
 from newsflow.wire import dumps, loads
 
@@ -31,19 +33,61 @@ class Entry:
     stage: str | None  # the stage it last entered; None: still queued for the first
 
 
+@dataclass(frozen=True)
+class Admission:
+    """Ingest's answer for one article: admitted, or which limit it would pass."""
+
+    full_stage: int | None = None  # index of the stage whose queue is over the depth limit
+    depth: int = 0
+    bytes_held: int | None = None  # set when the articles in flight hold too many bytes to take this one
+
+    @property
+    def admitted(self) -> bool:
+        return self.full_stage is None and self.bytes_held is None
+
+
+@dataclass(frozen=True)
+class Limits:
+    depth: int  # messages in any one stage queue
+    bytes: int  # bytes held by the articles in flight, together
+
+
 class Ledger:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self._redis, self._keys = client, keys
+        self._admit = scripts.register(client, "admit")
+        self._close = scripts.register(client, "close", prelude="ledger")
 
-    def open(self, pipe: redis.client.Pipeline, article_id: str, message: dict, ttl_s: int) -> None:
-        """Add the article, inside the caller's pipeline (ingest queues it in the same round trip)."""
-        pipe.set(self._keys.in_flight_message(article_id), dumps(message), ex=ttl_s)
-        pipe.zadd(self._keys.in_flight(), {article_id: time.time()})
+    def admit(self, article_id: str, message: dict, size: int, body: tuple[str, bytes] | None,
+              seen: tuple[str, int] | None, ttl_s: int, queues: Sequence[Sequence[str]], limits: Limits
+              ) -> Admission:  # fmt: skip
+        """Open the article's entry, holding ``size`` bytes, with its ``body`` (key, bytes) stored by reference where
+        it has one and its dedup marker ``seen`` (key, window) set to "queued", unless one of the ``queues`` (each
+        stage's lists) is over ``limits.depth`` or the bytes held would pass ``limits.bytes``: one atomic step
+        (lua/admit.lua)."""
+        keys = self._keys
+        body_key, body_bytes = body or ("", b"")
+        seen_key, window_s = seen or ("", 0)
+        answer = self._admit(
+            keys=[keys.in_flight(), keys.in_flight_message(article_id), keys.in_flight_bytes(), body_key, seen_key,
+                  *(name for lists in queues for name in lists)],
+            args=[article_id, dumps(message), ttl_s, size, body_bytes, limits.depth, limits.bytes, time.time(),
+                  window_s, *(len(lists) for lists in queues)],
+        )  # fmt: skip
+        if answer[0] == 1:
+            return Admission(full_stage=int(answer[1]) - 1, depth=int(answer[2]))
+        if answer[0] == 2:
+            return Admission(bytes_held=int(answer[1]))
+        return Admission()
+
+    def bytes_held(self) -> int:
+        found = self._redis.hget(self._keys.in_flight_bytes(), "*")
+        return int(found) if isinstance(found, bytes) else 0
 
     def closing_keys(self, article_id: str) -> list[str]:
-        """The keys the publish and dead-letter scripts remove to close the entry: set, message, stage marker."""
+        """The keys the publish and dead-letter scripts close the entry with: set, message, stage marker, bytes."""
         keys = self._keys
-        return [keys.in_flight(), keys.in_flight_message(article_id), keys.stage(article_id)]
+        return [keys.in_flight(), keys.in_flight_message(article_id), keys.stage(article_id), keys.in_flight_bytes()]
 
     def entered(self, article_id: str, stage: str, ttl_s: int) -> None:
         """Note the stage the article is in, for `GET /v1/articles/{id}` (one write per task)."""
@@ -83,7 +127,7 @@ class Ledger:
         client, keys = self._redis, self._keys
         message = client.get(keys.in_flight_message(article_id))
         if message is None:  # expired with its body: nothing left to run
-            client.zrem(keys.in_flight(), article_id)
+            self._close(keys=self.closing_keys(article_id), args=[article_id])
             return False
         client.zadd(keys.in_flight(), {article_id: now}, xx=True)
         dispatch(first_stage, loads(message))

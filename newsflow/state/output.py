@@ -23,7 +23,7 @@ class Publisher:
     def __init__(self, client: redis.Redis, settings: Settings) -> None:
         self._client, self._keys, self._settings = client, Keys.from_settings(settings), settings
         self._ledger = Ledger(client, self._keys)
-        self._publish_once = scripts.register(client, "publish")
+        self._publish_once = scripts.register(client, "publish", prelude="ledger")
         self._replication = Replication.from_settings(settings)
 
     def was_published(self, article_id: str, version: int) -> bool:

@@ -16,6 +16,7 @@ def source(name: str) -> str:
     return (files(__package__) / "lua" / f"{name}.lua").read_text(encoding="utf-8")
 
 
-def register(client: redis.Redis, name: str) -> Script:
-    """The script ``lua/<name>.lua`` bound to ``client`` (no round trip: it is sent on first use)."""
-    return client.register_script(source(name))
+def register(client: redis.Redis, name: str, prelude: str | None = None) -> Script:
+    """The script ``lua/<name>.lua`` bound to ``client`` (no round trip: it is sent on first use), after the
+    functions of ``lua/<prelude>.lua`` where it calls them."""
+    return client.register_script((source(prelude) + "\n" if prelude else "") + source(name))

@@ -2,7 +2,8 @@
 merges them, every service's own command run here as a local process (master, replica and three sentinels
 included, each on a free loopback port for its container's host name), each service's own health check passing;
 then an article pushed through the gateway is published, the master is SIGKILLed, the sentinels promote the
-replica, and the next article is published too."""
+replica, and the next article is published too; every node refused nothing to newsflow, the replica or the sentinels,
+each logged in as its own Redis user."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import pytest
 import redis
 import yaml
 
-from tests.integration.test_compose_services import PORTS, ROOT, SECRETS, interpolate, local_argv, service_env
+from tests.integration.test_compose_services import PORTS, ROOT, SECRETS, interpolate, local_argv, mounted, service_env
 from workers.dev.embedded import _spawn, _stop, free_port
 
 pytestmark = pytest.mark.integration
@@ -63,7 +64,7 @@ def command(name: str) -> tuple[str, ...]:
     if "entrypoint" not in service:
         return tuple(argv)
     shell, flag, script, *rest = service["entrypoint"]
-    script = localise(interpolate(script), name).replace("docker-entrypoint.sh ", "")
+    script = localise(mounted(service, interpolate(script)), name).replace("docker-entrypoint.sh ", "")
     script = script.replace("/data/", f"{SENTINEL_FILES}/{name}-") if name in SENTINELS else script
     return (shell, flag, script, *rest, *argv)
 
@@ -151,3 +152,7 @@ def test_the_ha_services_run_their_own_commands_and_ride_through_a_failover(comp
     processes["redis"] = start("redis", services["redis"])  # restart: unless-stopped; it comes back as a replica
     publish_one(2)
     assert all(p.poll() is None for name, p in processes.items()), "a service exited"
+    wait_healthy("redis", services["redis"])
+    for node in DATA_NODES:  # each Redis user (newsflow, replica, sentinel) had what it needed
+        admin = redis.Redis(port=HOSTS[node], password=SECRETS["REDIS_ADMIN_PASSWORD"], socket_timeout=5)
+        assert admin.acl_log() == [], f"{node} refused a service, a replica or a sentinel something: see its ACL LOG"

@@ -1,6 +1,7 @@
 """docker-compose.yml where Docker cannot run: every service's own command runs here as a local process (Redis
 included, on free ports), each service's own health check must pass, and then Flower, fed by those workers,
-must show every stage's worker and the tasks that processed articles pushed through the gateway over HTTP."""
+must show every stage's worker and the tasks that processed articles pushed through the gateway over HTTP; every
+service connects as Redis's `newsflow` user, which was refused nothing and may not administer Redis."""
 
 from __future__ import annotations
 
@@ -17,16 +18,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 import yaml
+from redis.exceptions import NoPermissionError
 
+from config.redis_acl import USER, newsflow_acl_rules
 from newsflow.stages import PIPELINE
 from workers.dev.embedded import _spawn, _stop, free_port, redis_server_binary
 
 STAGES = PIPELINE.names
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRETS = {"REDIS_PASSWORD": "compose-test-pw", "NEWSFLOW_GATEWAY_TOKEN": "compose-test-token",
-           "FLOWER_BASIC_AUTH": "ops:compose-test"}  # fmt: skip
+SECRETS = {"REDIS_PASSWORD": "compose-test-pw", "NEWSFLOW_GATEWAY_TOKEN": "compose-test-token-0123456789abcdef",
+           "FLOWER_BASIC_AUTH": "ops:compose-test", "REDIS_ADMIN_PASSWORD": "compose-admin-pw",
+           "REDIS_REPLICA_PASSWORD": "compose-replica-pw", "REDIS_SENTINEL_USER_PASSWORD": "compose-sentinel-pw"}  # fmt: skip
 PORTS = {"6379": free_port(), "8000": free_port(), "5555": free_port()}
 
 
@@ -58,7 +63,16 @@ def local_command(service: dict) -> list[str]:
     if "entrypoint" not in service:
         return command
     shell, flag, script, name = service["entrypoint"]
-    return [shell, flag, interpolate(script).replace("docker-entrypoint.sh ", ""), name, *command]
+    return [shell, flag, mounted(service, interpolate(script)).replace("docker-entrypoint.sh ", ""), name, *command]
+
+
+def mounted(service: dict, script: str) -> str:
+    """The files that the service's bind mounts put in its container, read from this checkout instead."""
+    for volume in service.get("volumes", []):
+        source, target, *_ = volume.split(":")
+        if source.startswith("./"):
+            script = script.replace(target, str(ROOT / source))
+    return script
 
 
 def service_env(service: dict) -> dict[str, str]:
@@ -166,3 +180,20 @@ def test_flowers_metrics_sit_behind_its_auth(compose):
     base = f"http://127.0.0.1:{PORTS['5555']}"
     assert httpx.get(f"{base}/metrics", timeout=30).status_code == 401, "Flower's metrics are open to anyone"
     assert httpx.get(f"{base}/metrics", auth=(user, password), timeout=30).status_code == 200
+
+
+def test_redis_gives_newsflow_a_user_of_its_own_that_cannot_administer_it(compose):
+    """The redis service's `newsflow` user has the rules of config/redis/newsflow.acl: every service ran as it with
+    nothing refused (Redis's ACL LOG, read after the tests above), and it may not flush, reconfigure or stop Redis."""
+    wait_healthy("redis", compose["redis"])
+    admin = redis.Redis(port=PORTS["6379"], password=SECRETS["REDIS_ADMIN_PASSWORD"], decode_responses=True)
+    assert admin.acl_log() == [], "a service was refused a command, key or channel: see the ACL LOG"
+    (user,) = [line.split() for line in admin.acl_list() if line.startswith(f"user {USER} ")]
+    assert {rule for rule in newsflow_acl_rules().split() if rule[0] in "~&"} <= set(user), "not the file's rules"
+    newsflow = redis.Redis(port=PORTS["6379"], username=USER, password=SECRETS["REDIS_PASSWORD"], decode_responses=True)
+    assert newsflow.acl_whoami() == USER
+    for command in (("FLUSHALL",), ("CONFIG", "SET", "maxmemory", "1"), ("SHUTDOWN", "NOSAVE"), ("KEYS", "*")):
+        with pytest.raises(NoPermissionError):
+            newsflow.execute_command(*command)
+    with pytest.raises(redis.AuthenticationError):  # the administrator's user has a password of its own
+        redis.Redis(port=PORTS["6379"], password=SECRETS["REDIS_PASSWORD"]).ping()

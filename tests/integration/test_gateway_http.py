@@ -20,16 +20,19 @@ from pydantic import SecretStr
 
 from config import Settings
 from workers.api.app import create_api
+from workers.api.server import server_config
 from workers.dev.embedded import free_port
 
-TOKEN = "test-token-not-a-secret"
+TOKEN = "test-token-not-a-secret-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
 def serving(settings: Settings) -> Iterator[httpx.Client]:
-    server = uvicorn.Server(uvicorn.Config(create_api(settings), port=free_port(), log_level="warning"))
+    server = uvicorn.Server(
+        server_config(create_api(settings), settings, "127.0.0.1", free_port(), log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -186,3 +189,4 @@ def test_the_gateway_says_it_listens_and_logs_each_request_as_json(redis_server)
     messages = [line["message"] for line in lines]
     assert any(f"running on http://127.0.0.1:{port}" in m for m in messages), messages
     assert any('"GET /healthz HTTP/1.1" 200' in m for m in messages) and any(" 401" in m for m in messages), messages
+    assert "401 GET /v1/articles/x from 127.0.0.1: no bearer token" in messages, "401s are logged in JSON too"

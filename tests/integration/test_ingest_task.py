@@ -71,6 +71,7 @@ def test_a_foreign_producer_gets_good_articles_published_once_and_bad_ones_dead_
 ):
     good = [article(n) for n in range(1, 6)]
     huge = {"url": "https://ingest.example/huge", "text": "x" * (settings.max_body_bytes + 1)}
+    over_limit = {**article(92), "metadata": {"desk": "x" * 2001}}
     calls = [
         {"args": [good[0]]},
         {"args": [[good[1], good[2]]]},
@@ -84,6 +85,7 @@ def test_a_foreign_producer_gets_good_articles_published_once_and_bad_ones_dead_
         {"args": [[]]},
         {"args": [[article(91)] * (settings.ingest_batch_max + 1)]},
         {"args": [huge]},
+        {"args": [over_limit]},
     ]
     send(redis_server.url, calls)
     ids = {published_id(item) for item in good[:4]}
@@ -105,7 +107,8 @@ def test_a_foreign_producer_gets_good_articles_published_once_and_bad_ones_dead_
         "takes no keyword arguments, not priority": {"args": [article(90)], "kwargs": {"priority": "high"}},
         "an empty batch": {"args": [[]], "kwargs": {}},
         f"a batch of {settings.ingest_batch_max + 1} articles is over the limit": None,
-        f"body is {settings.max_body_bytes + 1:,} bytes": huge,
+        f"with its fields; the limit is {settings.max_body_bytes:,}": huge,
+        "metadata: Value error, 'desk' is 2,001 characters; the limit is 2,000": over_limit,
     }  # fmt: skip
     assert len(letters) == len(expected), [reason for reason, _ in letters]
     for words, kept in expected.items():

@@ -9,6 +9,7 @@ import yaml
 from jsonschema import Draft201909Validator
 
 from config import Settings
+from config.redis_acl import RULES_FILE
 from newsflow.stages import PIPELINE
 
 STAGES = PIPELINE.served
@@ -69,3 +70,9 @@ def test_secrets_stay_out_of_git_and_the_image_and_env_example_lists_what_compos
     listed = {line.split("=", 1)[0] for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line
               and not line.startswith("#")}  # fmt: skip
     assert read and listed == read, f".env.example lists {sorted(listed)}; compose reads {sorted(read)}"
+
+
+def test_the_readme_shows_the_newsflow_users_keys_and_channels_as_the_acl_file_has_them():
+    keys_and_channels = RULES_FILE.read_text().splitlines()[:2]
+    readme = (ROOT / "README.md").read_text()
+    assert all(line in readme.splitlines() for line in keys_and_channels), "README: Redis users shows other rules"

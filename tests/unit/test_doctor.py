@@ -1,9 +1,9 @@
-"""doctor's memory check: does Redis's limit hold the output stream at its configured cap?"""
+"""doctor's checks of Redis's settings: read from INFO, and does its memory limit hold the output stream at its cap?"""
 
 import pytest
 
 from config import Settings
-from workers.cli.deployment import memory_check
+from workers.cli.deployment import config_checks, memory_check
 
 GB = 1_000_000_000
 
@@ -20,3 +20,9 @@ GB = 1_000_000_000
 def test_the_memory_limit_is_checked_against_the_stream_caps(maxmemory, maxlen, verdict, says):
     check = memory_check(maxmemory, Settings(output_stream_maxlen=maxlen))
     assert (check.verdict, says in check.detail) == (verdict, True), check.detail
+
+
+def test_persistence_eviction_and_the_memory_limit_are_read_from_info_which_newsflows_user_may_run():
+    info = {"aof_enabled": 1, "maxmemory_policy": "allkeys-lru", "maxmemory": 0}  # as redis-py parses INFO
+    checks = {check.name: check.verdict for check in config_checks(info, Settings())}
+    assert checks == {"persistence": "ok", "eviction": "fail", "memory": "warn"}

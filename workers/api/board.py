@@ -15,6 +15,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from newsflow.schema import Story, StoryMember
+from newsflow.state.stories import StoryIndex
 
 BOARD_STORIES = 60
 
@@ -51,6 +52,12 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
+
+
+def read_board(index: StoryIndex) -> str:
+    """The page for the latest live stories, read from Redis."""
+    found = (index.get(summary.id) for summary in index.live(limit=BOARD_STORIES))
+    return render_board([story for story in found if story is not None])
 
 
 def render_board(stories: list[Story]) -> str:

@@ -27,6 +27,8 @@ class DeploymentCollector:
         yield depth
         yield GaugeMetricFamily("newsflow_in_flight_articles", "Accepted articles neither published nor dead-lettered.",
                                 value=found.in_flight)  # fmt: skip
+        yield GaugeMetricFamily("newsflow_in_flight_bytes", "Bytes the articles in flight hold, as back-pressure "
+                                "counts them (NEWSFLOW_MAX_QUEUE_BYTES).", value=found.in_flight_bytes)  # fmt: skip
         yield GaugeMetricFamily("newsflow_dead_letters", "Dead letters waiting in the dead-letter stream.",
                                 value=found.dead_letters)  # fmt: skip
         yield CounterMetricFamily("newsflow_published_articles", "Records added to the output stream, ever.",

@@ -8,9 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import redis
 from celery import Celery
+from redis.exceptions import NoPermissionError
+from redis.utils import str_if_bytes
 
 from config import Settings
 from newsflow.models import installed
@@ -32,6 +35,7 @@ class Status:
     workers: dict[str, list[str]]
     dead_letters: int
     in_flight: int
+    in_flight_bytes: int
     published_last_minute: int
     stories: StoryFigures
 
@@ -44,8 +48,8 @@ def deployment_status(app: Celery, client: redis.Redis, settings: Settings) -> S
         stage: sorted(node for node, queues in consuming.items() if keys.queue(stage) in {q["name"] for q in queues})
         for stage in stages
     }
-    return Status(found.queue_depths, workers, found.dead_letters, found.in_flight, found.published_last_minute,
-                  found.stories)  # fmt: skip
+    return Status(found.queue_depths, workers, found.dead_letters, found.in_flight, found.in_flight_bytes,
+                  found.published_last_minute, found.stories)  # fmt: skip
 
 
 Verdict = Literal["ok", "warn", "fail"]
@@ -65,11 +69,12 @@ def doctor(settings: Settings) -> list[Check]:
         return [*checks, Check("redis", "fail", "NEWSFLOW_REDIS_URL is not set")]
     client = connect(settings, timeout_s=3)
     try:
-        server = client.info("server")
+        info = client.info()
     except redis.RedisError as exc:
         return [*checks, Check("redis", "fail", f"unreachable: {exc}")]
-    checks.append(Check("redis", "ok", f"redis {server['redis_version']} answers"))
-    checks += _redis_config(client, settings)
+    checks.append(Check("redis", "ok", f"redis {info['redis_version']} answers"))
+    checks += config_checks(info, settings)
+    checks += access_checks(settings, client)
     if settings.sentinel:
         checks += sentinel_checks(settings, client)
     return checks + _models(settings)
@@ -80,15 +85,11 @@ def _versions() -> str:
     return ", ".join([f"python {platform.python_version()}", *(f"{p} {version(p)}" for p in packages)])
 
 
-def _redis_config(client: redis.Redis, settings: Settings) -> list[Check]:
-    try:
-        config = (
-            client.config_get("appendonly") | client.config_get("maxmemory-policy") | client.config_get("maxmemory")
-        )
-    except redis.ResponseError as exc:  # managed Redis services often refuse CONFIG
-        return [Check("redis settings", "warn", f"cannot read them ({exc}); check AOF and noeviction by hand")]
-    aof = config.get("appendonly") == "yes"
-    policy = config.get("maxmemory-policy")
+def config_checks(info: dict[str, Any], settings: Settings) -> list[Check]:
+    """Persistence, eviction and the memory limit as INFO shows them: newsflow's own Redis user may run INFO, not
+    CONFIG (nor may it on most managed Redis services)."""
+    aof = info.get("aof_enabled") == 1
+    policy = info.get("maxmemory_policy")
     return [
         Check(
             "persistence",
@@ -100,8 +101,62 @@ def _redis_config(client: redis.Redis, settings: Settings) -> list[Check]:
             "ok" if policy == "noeviction" else "fail",
             f"maxmemory-policy {policy}" + ("" if policy == "noeviction" else ": Redis may drop queued articles"),
         ),
-        memory_check(int(config.get("maxmemory") or 0), settings),
+        memory_check(int(info.get("maxmemory") or 0), settings),
     ]
+
+
+def access_checks(settings: Settings, client: redis.Redis) -> list[Check]:
+    """Who can do what in Redis: whether it refuses a client without a password, and whether newsflow connects as a
+    user of its own that is refused admin commands (README: Redis users)."""
+    return [_password_check(settings), _user_check(client), _admin_check(client)]
+
+
+def _password_check(settings: Settings) -> Check:
+    try:
+        with _without_credentials(settings) as anonymous:
+            anonymous.ping()
+    except (redis.AuthenticationError, NoPermissionError):
+        return Check("password", "ok", "Redis refuses a client without a password")
+    except redis.RedisError as exc:
+        return Check("password", "warn", f"cannot tell whether Redis needs a password: {exc}")
+    return Check("password", "warn", "Redis answers a client without a password: whoever reaches its port can read, "
+                 "change or flush every key; set one (README: Redis users)")  # fmt: skip
+
+
+def _without_credentials(settings: Settings) -> redis.Redis:
+    """A client of the Redis newsflow uses (under Sentinel, the master now) that gives no user and no password."""
+    assert settings.redis_url is not None  # doctor checks
+    if settings.sentinel:
+        host, port = sentinels(settings, timeout_s=3).discover_master(settings.redis_sentinel_master or "")
+        return redis.Redis(host=host, port=port, socket_timeout=3, socket_connect_timeout=3)
+    parts = urlsplit(settings.redis_url.get_secret_value())
+    bare = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    return redis.Redis.from_url(bare, socket_timeout=3, socket_connect_timeout=3)
+
+
+def _user_check(client: redis.Redis) -> Check:
+    try:
+        user = str_if_bytes(client.acl_whoami())
+    except redis.RedisError as exc:  # a Redis before 6, or a user not allowed even that
+        return Check("redis user", "warn", f"cannot tell which Redis user newsflow is: {exc}")
+    if user == "default":
+        return Check("redis user", "warn", "newsflow connects as Redis's default user, which may do anything; "
+                     "give it a user of its own with config/redis/newsflow.acl (README: Redis users)")  # fmt: skip
+    return Check("redis user", "ok", f"newsflow connects as the Redis user {user!r}")
+
+
+def _admin_check(client: redis.Redis) -> Check:
+    """A harmless admin command: newsflow's user must be refused it."""
+    try:
+        client.config_get("maxmemory")
+    except NoPermissionError:
+        return Check("admin commands", "ok", "newsflow's Redis user is refused them (CONFIG GET: NOPERM)")
+    except redis.ResponseError as exc:  # CONFIG renamed or disabled, as managed services do
+        return Check("admin commands", "ok", f"CONFIG GET is refused: {exc}")
+    except redis.RedisError as exc:
+        return Check("admin commands", "warn", f"cannot tell whether newsflow's Redis user may run them: {exc}")
+    return Check("admin commands", "warn", "newsflow's Redis user may run them (CONFIG GET answered), so FLUSHALL, "
+                 "CONFIG SET and SHUTDOWN too; give it config/redis/newsflow.acl (README: Redis users)")  # fmt: skip
 
 
 def sentinel_checks(settings: Settings, master: redis.Redis) -> list[Check]:
@@ -131,7 +186,6 @@ def sentinel_checks(settings: Settings, master: redis.Redis) -> list[Check]:
 def _replicas(settings: Settings, master: redis.Redis) -> list[Check]:
     try:
         info: dict[str, Any] = master.info("replication")
-        limits = master.config_get("min-replicas-to-write") | master.config_get("min-replicas-max-lag")
     except redis.RedisError as exc:
         return [Check("replicas", "warn", f"cannot read the master's replication state: {exc}")]
     offset = int(info.get("master_repl_offset", 0))
@@ -143,9 +197,9 @@ def _replicas(settings: Settings, master: redis.Redis) -> list[Check]:
     checks = [Check("replicas", verdict, f"{len(in_sync)} of {len(replicas)} replica(s) online and in sync "
                     f"({behind} bytes behind); newsflow waits for {need} on every write it relies on"
                     + (": writes fail until one is back" if len(in_sync) < need else ""))]  # fmt: skip
-    least = int(limits.get("min-replicas-to-write") or 0)
-    if least:
-        checks.append(Check("min-replicas", "warn", f"min-replicas-to-write {least}: a master without replicas refuses "
+    # INFO shows the count of good replicas only where min-replicas-to-write (and its max lag) is set.
+    if "min_slaves_good_slaves" in info:
+        checks.append(Check("min-replicas", "warn", "min-replicas-to-write is set: a master without replicas refuses "
                             "every write, queue reads (BRPOP) included, so a replica outage stops all consumption; "
                             "newsflow confirms what it relies on with WAIT, so 0 is enough"))  # fmt: skip
     else:

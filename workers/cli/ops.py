@@ -37,7 +37,7 @@ def status(
     print(f"{'stage':<10} {'queued':>8}  workers")
     for stage, depth in found.queue_depths.items():
         print(f"{stage:<10} {depth:>8}  {', '.join(found.workers[stage]) or 'NONE'}")
-    print(f"in flight {found.in_flight}; dead letters {found.dead_letters}; "
+    print(f"in flight {found.in_flight} ({found.in_flight_bytes:,} bytes); dead letters {found.dead_letters}; "
           f"published in the last minute {found.published_last_minute}")  # fmt: skip
     stories = found.stories
     copies = f"{stories.duplicates / stories.articles:.1%}" if stories.articles else "none yet"
@@ -88,7 +88,8 @@ def stories(
 
 @app.command()
 def doctor() -> None:
-    """Check Redis (reachable, AOF, noeviction), the models, and versions. Exit 1 when a check fails."""
+    """Check Redis (reachable, AOF, noeviction, maxmemory; a password, and newsflow on a user of its own without
+    admin commands), the models, and versions. Exit 1 when a check fails."""
     from workers.cli.deployment import doctor as run_checks
 
     checks = run_checks(get_settings())

@@ -12,7 +12,7 @@ import typer
 
 from newsflow.errors import NewsflowError
 from newsflow.stages import INGEST, PIPELINE
-from workers.cli.shell import ExitCode, configured, stop
+from workers.cli.shell import ExitCode, configured, secure, stop
 
 app = typer.Typer()
 
@@ -44,7 +44,7 @@ def worker(
     ] = None,
 ) -> None:
     """Run Celery workers for the chosen stages against the configured Redis."""
-    settings = configured()
+    settings = secure(configured())
     if settings.metrics_port:
         # prometheus_client chooses its multiprocess mode when first imported (by the worker runtime): a fresh
         # folder for this worker's pool processes, named before that.
@@ -75,7 +75,7 @@ def worker(
     if settings.metrics_port:
         from workers.runtime.metrics import serve_worker_metrics
 
-        serve_worker_metrics(settings.metrics_port)
+        serve_worker_metrics(settings.metrics_host, settings.metrics_port)
     logging.getLogger().setLevel(loglevel.upper())  # the start-up model check logs before Celery sets up logging
     celery_app = runtime.create_worker_app(settings, pipeline)
     try:
@@ -95,18 +95,18 @@ def gateway(
     import uvicorn
 
     from workers.api.app import create_api
+    from workers.api.server import server_config
 
-    settings = configured()
+    settings = secure(configured())
     if settings.gateway_token is None:
         raise stop(ExitCode.USAGE, "[red]NEWSFLOW_GATEWAY_TOKEN is not set[/red]: the gateway does not run without "
                    "authentication")  # fmt: skip
-    log_config = None
-    if settings.log_format == "json":
-        log_config = {"version": 1, "disable_existing_loggers": False,
-                      "formatters": {"json": {"()": "workers.runtime.logs.JsonFormatter"}},
-                      "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "json"}},
-                      "root": {"handlers": ["default"], "level": "INFO"}}  # fmt: skip
-    uvicorn.run(create_api(settings), host=host, port=port, log_config=log_config, proxy_headers=True)
+    formatter = {"()": "workers.runtime.logs.JsonFormatter"} if settings.log_format == "json" else {
+        "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}  # fmt: skip
+    log_config = {"version": 1, "disable_existing_loggers": False, "formatters": {"line": formatter},
+                  "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "line"}},
+                  "root": {"handlers": ["default"], "level": "INFO"}}  # fmt: skip
+    uvicorn.Server(server_config(create_api(settings), settings, host, port, log_config=log_config)).run()
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

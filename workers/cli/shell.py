@@ -59,3 +59,12 @@ def configured() -> Settings:
         raise stop(ExitCode.UNAVAILABLE, "[red]NEWSFLOW_REDIS_URL is not set[/red] (only `newsflow process` starts a "
                    "private Redis)")  # fmt: skip
     return settings
+
+
+def secure(settings: Settings) -> Settings:
+    """The settings of a worker or the gateway: refused where Redis is outside loopback and asks for no password."""
+    if not (settings.redis_is_local or settings.redis_has_password or settings.allow_insecure_redis):
+        raise stop(ExitCode.USAGE, "[red]NEWSFLOW_REDIS_URL names a Redis outside this host with no password[/red]: "
+                   "anyone who can reach it can read and delete every article. Give it a password (README: Redis "
+                   "users), or set NEWSFLOW_ALLOW_INSECURE_REDIS=true on a network you trust.")  # fmt: skip
+    return settings

@@ -21,6 +21,8 @@ from typing import Any
 import psutil
 import redis
 
+from config.redis_acl import USER, newsflow_acl_rules
+
 _PR_SET_PDEATHSIG = 1
 
 
@@ -65,7 +67,9 @@ def redis_server_binary() -> str:
 
 
 class PrivateRedis:
-    """A redis-server of our own: no persistence unless ``appendonly``, gone when stopped."""
+    """A redis-server of our own: no persistence unless ``appendonly``, gone when stopped. ``password`` is the
+    default user's; with ``newsflow_password`` the server also has newsflow's ACL user (config/redis/newsflow.acl),
+    which ``newsflow_url`` connects as."""
 
     def __init__(
         self,
@@ -73,16 +77,23 @@ class PrivateRedis:
         appendonly: bool = False,
         password: str | None = None,
         config: tuple[str, ...] = (),
+        newsflow_password: str | None = None,
     ) -> None:
         self.port = port or free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="newsflow-redis-"))
         self.appendonly, self.password, self.config = appendonly, password, config
+        self.newsflow_password = newsflow_password
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         auth = f":{self.password}@" if self.password else ""
         return f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    @property
+    def newsflow_url(self) -> str:
+        assert self.newsflow_password is not None, "started without newsflow's ACL user"
+        return f"redis://{USER}:{self.newsflow_password}@127.0.0.1:{self.port}/0"
 
     def start(self, timeout_s: float = 10) -> PrivateRedis:
         # "-": configuration on standard input too, where the password goes: an argument would show in `ps`.
@@ -92,6 +103,8 @@ class PrivateRedis:
         self.process = _spawn(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
         if self.process.stdin is not None:  # always, with stdin=PIPE
             lines = [*self.config, *([f'requirepass "{self.password}"'] if self.password else [])]
+            if self.newsflow_password:
+                lines.append(f'user {USER} reset on ">{self.newsflow_password}" {newsflow_acl_rules()}')
             with self.process.stdin as config:
                 config.write("".join(f"{line}\n" for line in lines).encode())
         # A probe of the server just started, before any settings name it (newsflow/state/client.py serves the rest).

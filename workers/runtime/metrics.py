@@ -68,9 +68,9 @@ def record_stage(stage: str, outcome: str, seconds: float) -> None:
     STAGE_OUTCOMES.labels(stage, outcome).inc()
 
 
-def serve_worker_metrics(port: int) -> None:
+def serve_worker_metrics(host: str, port: int) -> None:
     from prometheus_client import multiprocess, start_http_server
 
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
-    start_http_server(port, registry=registry)
+    start_http_server(port, addr=host, registry=registry)
