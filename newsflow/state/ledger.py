@@ -80,10 +80,6 @@ class Ledger:
             return Admission(bytes_held=int(answer[1]))
         return Admission()
 
-    def bytes_held(self) -> int:
-        found = self._redis.hget(self._keys.in_flight_bytes(), "*")
-        return int(found) if isinstance(found, bytes) else 0
-
     def closing_keys(self, article_id: str) -> list[str]:
         """The keys the publish and dead-letter scripts close the entry with: set, message, stage marker, bytes."""
         keys = self._keys

@@ -26,9 +26,6 @@ class Publisher:
         self._publish_once = scripts.register(client, "publish", prelude="ledger")
         self._replication = Replication.from_settings(settings)
 
-    def was_published(self, article_id: str, version: int) -> bool:
-        return bool(self._client.exists(self._keys.published(article_id, self._settings.pipeline_version, version)))
-
     def published_record(self, article_id: str, version: int) -> dict[str, Any] | None:
         """The record this version of the article was published as, while the stream still holds it."""
         entry = self._client.get(self._keys.published(article_id, self._settings.pipeline_version, version))
