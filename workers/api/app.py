@@ -11,9 +11,9 @@ than that), with 408 when it has not all arrived within NEWSFLOW_GATEWAY_BODY_TI
 queue is over NEWSFLOW_MAX_QUEUE_DEPTH or the articles in flight hold NEWSFLOW_MAX_QUEUE_BYTES; otherwise each item
 gets its own result, so one bad article in a batch does not cost the others.
 
-Redis is called from NEWSFLOW_GATEWAY_REDIS_THREADS worker threads, never on the event loop, each call within NEWSFLOW_GATEWAY_REDIS_TIMEOUT_S:
-a stalled Redis answers each request with 503 in that time, whatever the others are doing, and /healthz keeps
-answering. What a caller without a token learns: /healthz says ok or "redis unavailable", no address or error
+Redis is called from NEWSFLOW_GATEWAY_REDIS_THREADS worker threads, never on the event loop, each call within
+NEWSFLOW_GATEWAY_REDIS_TIMEOUT_S: a stalled Redis answers each request with 503 in that time, whatever the others
+are doing, and /healthz keeps answering. What a caller without a token learns: /healthz says ok or "redis unavailable", no address or error
 text (those go to the log); /metrics gives the deployment's counts, no host, key or secret.
 """
 
