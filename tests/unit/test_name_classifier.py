@@ -1,20 +1,25 @@
-"""The Arabic tagger's encoder head and how the CRF reads it: a word the encoder read carries the head's view, a word
-past the lead carries none."""
+"""The Arabic tagger's names classifier over the fine-tuned encoder's states, and how the CRF reads it: a word the
+encoder read carries the classifier's view, a word past the lead carries none."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from newsflow.tagging.ner import HEAD_LABELS, NameHead, features, in_context, unread
+from newsflow.tagging.encoder import LAYERS, shipped_adapter
+from newsflow.tagging.ner import HEAD_LABELS, NameClassifier, features, unread
 
 
-def test_each_word_is_read_between_its_neighbours_and_zeros_at_the_ends():
-    states = np.arange(6, dtype=np.float32).reshape(3, 2)
-    np.testing.assert_array_equal(in_context(states), [[0, 0, 0, 1, 2, 3], [0, 1, 2, 3, 4, 5], [2, 3, 4, 5, 0, 0]])
+def test_the_shipped_adapter_fits_the_stage_encoder_and_changes_every_linear_layer():
+    adapter = shipped_adapter()
+    assert adapter.layers == LAYERS
+    for n in range(LAYERS):
+        for name in ("q", "k", "v", "ao", "fi", "fo"):
+            low, high = adapter.arrays[f"l{n}.{name}.a"], adapter.arrays[f"l{n}.{name}.b"]
+            assert low.shape[0] == high.shape[1] and np.abs(high).max() > 0, f"l{n}.{name} is not adapted"
 
 
-def test_the_shipped_head_gives_each_word_a_distribution_over_the_labels():
-    head = NameHead.load()
+def test_the_shipped_classifier_gives_each_word_a_distribution_over_the_labels():
+    head = NameClassifier.load()
     probabilities = head.probabilities(np.random.default_rng(0).normal(size=(5, 384)).astype(np.float32))
     assert probabilities.shape == (5, len(HEAD_LABELS))
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
