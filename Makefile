@@ -60,7 +60,7 @@ bench-ner: $(STAMP)  ## the Arabic tagger on NewsFANE dev against HEAD's, with a
 	ln -sfn $(abspath ../shared) /tmp/shared
 	$(BIN)/python benchmarks/ner.py --before /tmp/newsflow-head --write; status=$$?; git worktree remove --force /tmp/newsflow-head; exit $$status
 
-train-ner: $(TRAIN_STAMP)  ## rewrite the Arabic tagger (newsflow/data/encoder-ar-names.npz, ner-ar-*) from NewsFANE train, with its cross-validation (needs ../shared/data; ~25 min)
+train-ner: $(TRAIN_STAMP)  ## rewrite the Arabic tagger (newsflow/data/encoder-ar-names.npz, ner-ar-*) from NewsFANE train, with its cross-validation (needs ../shared/data; ~35 min)
 	OMP_NUM_THREADS=1 $(TRAIN_BIN)/python scripts/train_arabic_ner.py --cross-validate
 
 bench-encoder: $(TRAIN_STAMP)  ## the article encoder's frontier: layers and tokens read against CPU, names and cross-lingual stories (needs ../shared/data)

@@ -134,7 +134,8 @@ def render(args: argparse.Namespace, budgets: list[int], rows: list) -> str:
         "# The article encoder: layers and tokens read against CPU and quality",
         "",
         f"Command: `.venv-train/bin/python benchmarks/encoder.py --layers {args.layers} --tokens {args.tokens} "
-        f"--names {args.names} --write` "
+        + (f"--names {args.names} " if args.names else "")
+        + f"--write` "
         f"({datetime.now(UTC):%Y-%m-%d}, {describe()}). Method in the module docstring. Shipped: {LAYERS} layers, "
         f"{TOKENS} tokens, with the names adapter (the last row).",
         "",

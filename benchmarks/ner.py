@@ -88,7 +88,7 @@ def main() -> None:
     if not CORPUS.is_dir():
         sys.exit(f"NewsFANE is not at {CORPUS}: this benchmark needs ../shared/data")
     res = Resources(Settings())
-    tagger = Tagger(res.gazetteer, res.names, res.settings.models_dir).warm()
+    tagger = res.tagger
     names, gazetteer = tagger.names, tagger.gazetteer
     dev = sentences("dev")
     runs: dict[str, list] = {"tagger": [], "CRF only": [], "classifier only": [], "tables (baseline)": []}

@@ -53,7 +53,8 @@ NTREX = ROOT.parent / "shared" / "data" / "translation" / "ntrex128-ar-en"
 CACHE = Path("/tmp/stories-cache")
 RESULTS = ROOT / "benchmarks" / "results" / "stories.md"
 START = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
-GRID = {"threshold": [0.75, 0.8, 0.85, 0.9], "cross": [0.45, 0.5, 0.55, 0.6, 0.65], "names": [0.0, 0.1, 0.2, 0.3],
+GRID = {"threshold": [0.75, 0.8, 0.85, 0.9], "cross": [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65],
+        "names": [0.0, 0.1, 0.2, 0.3],
         "countries": [0.0, 0.1]}  # fmt: skip
 DUPLICATE_GRID = [0.5, 0.6, 0.7, 0.8, 0.9]  # LSH (newsflow/stories/copies.py) finds pairs from about 0.6 up
 MAX_FALSE_MERGES = 0.05

@@ -153,14 +153,14 @@ class Settings(BaseSettings):
         4, gt=0, le=90, description="A story closes this long after its last article; its state then leaves Redis."
     )
     story_threshold: float = Field(
-        0.85,
+        0.8,
         ge=-1,
         le=2,
         description="Least score (benchmarks/results/stories.md) for an article to join a live story that has an "
         "article in its language.",
     )
     story_cross_threshold: float = Field(
-        0.55,
+        0.4,
         ge=-1,
         le=2,
         description="Least score for an article to join a live story in other languages only (with a name or country "
@@ -255,6 +255,19 @@ class Settings(BaseSettings):
     )
     tag_device: Literal["auto", "cpu", "cuda"] = Field(
         "auto", description="Where the tag stage's encoder runs. `auto`: a GPU when CTranslate2 sees one."
+    )
+    tag_batch_size: int = Field(
+        0,
+        ge=0,
+        le=4096,
+        description="Texts per encoder call, gathered across the articles a tag worker holds at once (the threads "
+        "pool, on a GPU: docker-compose.gpu.yml). 0: each article's texts go to the encoder alone (prefork workers).",
+    )
+    tag_batch_wait_ms: int = Field(
+        10,
+        ge=0,
+        le=5000,
+        description="How long a batching tag worker waits for texts of other articles to fill an encoder call.",
     )
 
     allow_insecure_redis: bool = Field(

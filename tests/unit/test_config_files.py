@@ -62,6 +62,18 @@ def test_compose_scales_per_stage_and_lets_tasks_finish():
     assert "NEWSFLOW_GATEWAY_TOKEN" in services["gateway"]["environment"]
 
 
+def test_gpu_workers_hold_many_articles_in_one_process_and_batch_across_them():
+    services = yaml.safe_load((ROOT / "docker-compose.gpu.yml").read_text())["services"]
+    for stage in ("translate", "tag"):
+        service, prefix = services[f"worker-{stage}"], f"NEWSFLOW_{stage.upper()}"
+        assert service["command"][4:6] == ["--pool", "threads"] and "--concurrency" in service["command"]
+        assert (
+            service["environment"][f"{prefix}_DEVICE"] == "cuda"
+            and int(service["environment"][f"{prefix}_BATCH_SIZE"]) > 1
+        )
+        assert service["deploy"]["resources"]["reservations"]["devices"][0]["capabilities"] == ["gpu"]
+
+
 def test_secrets_stay_out_of_git_and_the_image_and_env_example_lists_what_compose_reads():
     for ignore in (".gitignore", ".dockerignore"):
         assert ".env" in (ROOT / ignore).read_text().splitlines(), f"{ignore} must keep .env out"

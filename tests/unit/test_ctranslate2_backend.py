@@ -8,7 +8,7 @@ import pytest
 from config import Settings
 from newsflow.models import ModelPackageError, install, install_converted, installed
 from newsflow.translation.backends import BackendConfigError, build_translators
-from newsflow.translation.batching import Batcher
+from newsflow.translation.batching import BatchedTranslator
 from newsflow.translation.ct2 import CTranslate2Backend, Decoding, LoadedModel
 from tests.modelkit import argos_package, build_model, training_lines
 
@@ -97,7 +97,7 @@ def test_an_opus_mt_folder_installs_for_its_pair(tmp_path, model_folder):
 def test_configured_backends_put_models_behind_the_batcher_and_gloss_last(store):
     settings = Settings(models_dir=store, translate_backends="ctranslate2,gloss", translate_max_tokens=12)
     translators = build_translators(settings, name_tables=lambda: [])
-    assert [t.name for t in translators] == ["ctranslate2", "gloss"] and isinstance(translators[0], Batcher)
+    assert [t.name for t in translators] == ["ctranslate2", "gloss"] and isinstance(translators[0], BatchedTranslator)
 
 
 def test_ctranslate2_alone_with_no_model_refuses_to_start(tmp_path):

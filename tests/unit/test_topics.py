@@ -35,8 +35,8 @@ STORIES = {
 
 
 @pytest.fixture(scope="module")
-def encoder(tmp_path_factory: pytest.TempPathFactory) -> ArticleEncoder:
-    return ArticleEncoder(tmp_path_factory.mktemp("models"), layers=LAYERS, threads=1).warm()
+def encoder(models_folder) -> ArticleEncoder:
+    return ArticleEncoder(models_folder, layers=LAYERS, threads=1).warm()
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """Sentence segmentation, the translate stage function, the service's routing and de-duplication, and the
-cross-article Batcher, with small real backends (no Redis: the memory is tested in tests/integration)."""
+cross-article batcher, with small real backends (no Redis: the memory is tested in tests/integration)."""
 
 import threading
 import time
@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from newsflow.batching import Batching
 from newsflow.errors import TransientError
 from newsflow.schema import Article
 from newsflow.segment import MAX_WORDS, segment, split_sentences
-from newsflow.translation.batching import Batcher
+from newsflow.translation.batching import BatchedTranslator
 from newsflow.translation.service import TranslationService
 from newsflow.translation.stage import counters, translate_article
 
@@ -138,7 +139,7 @@ def in_threads(batcher, requests):
 
 def test_sentences_of_articles_in_flight_together_share_model_batches():
     model = SlowModel()
-    batcher = Batcher(model, batch_size=32, wait_s=0.2, timeout_s=10)
+    batcher = BatchedTranslator(model, Batching(32, 0.2, 10))
     requests = {f"a{n}": [f"مرحبا {n}", f"عالم {n}", "جملة"] for n in range(6)}
     results, _ = in_threads(batcher, requests)
     assert len(model.calls) < 3 and max(map(len, model.calls)) >= 12  # not one call per article
@@ -147,7 +148,7 @@ def test_sentences_of_articles_in_flight_together_share_model_batches():
 
 def test_a_short_article_is_handed_on_before_a_long_one_finishes():
     model = SlowModel()
-    batcher = Batcher(model, batch_size=4, wait_s=0.05, timeout_s=10)
+    batcher = BatchedTranslator(model, Batching(4, 0.05, 10))
     results, finished = in_threads(batcher, {"short": ["مرحبا", "عالم"], "long": ["جملة"] * 2 + ["عالم"] * 20})
     assert finished[0] == "short" and len(results["long"]) == 22
     assert all(len(call) <= 4 for call in model.calls)
@@ -155,7 +156,7 @@ def test_a_short_article_is_handed_on_before_a_long_one_finishes():
 
 def test_a_failed_batch_fails_only_its_articles_and_the_batcher_keeps_serving():
     model = SlowModel()
-    batcher = Batcher(model, batch_size=2, wait_s=0.0, timeout_s=10)
+    batcher = BatchedTranslator(model, Batching(2, 0.0, 10))
     results, _ = in_threads(batcher, {"bad": ["boom", "مرحبا", "عالم"]})
     assert isinstance(results["bad"], RuntimeError)
     assert batcher.translate(["مرحبا"], "ar", "en") == ["hello"]
@@ -167,7 +168,7 @@ def test_an_article_the_model_does_not_finish_in_time_is_a_transient_error():
             time.sleep(1 if "slow" in texts else 0)
             return texts
 
-    batcher = Batcher(Stuck(), batch_size=8, wait_s=0, timeout_s=0.2)
+    batcher = BatchedTranslator(Stuck(), Batching(8, 0, 0.2))
     with pytest.raises(TransientError, match="within 0 s"):
         batcher.translate(["slow"], "ar", "en")
     time.sleep(1.2)  # the late batch finishes after its article gave up; the batcher keeps serving

@@ -29,8 +29,10 @@ class WorkerProcess:
     """What one process has loaded: the shared resources, and each stage's part of them."""
 
     def __init__(self, settings: Settings) -> None:
-        observers = Observers(metrics.record_translation_batch, metrics.record_translation_memory,
-                              metrics.REDIS_MASTER_CHANGES.inc)  # fmt: skip
+        observers = Observers(translation_batch=metrics.record_translation_batch,
+                              translation_memory=metrics.record_translation_memory,
+                              tag_batch=metrics.record_tag_batch,
+                              redis_master_change=metrics.REDIS_MASTER_CHANGES.inc)  # fmt: skip
         self.resources = Resources(settings, observers)
         self._loaded: dict[str, Any] = {}
 

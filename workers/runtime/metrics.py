@@ -1,6 +1,7 @@
 """A worker's Prometheus metrics: every stage task's duration and outcome, counted in the pool process that ran
 it; the ingest task's articles by result; for translate, the size of each model batch (sentences, articles) and
-translation-memory hits and misses; the messages of dead workers it queued again, and the failovers it followed.
+translation-memory hits and misses; for a tag worker that batches across articles, the size of each encoder call;
+the messages of dead workers it queued again, and the failovers it followed.
 
 With NEWSFLOW_METRICS_PORT set, `newsflow worker` points prometheus_client's multiprocess mode at a fresh folder
 (PROMETHEUS_MULTIPROC_DIR) before any pool process starts, and serves the sum over its pool processes on that port.
@@ -35,14 +36,22 @@ REDIS_MASTER_CHANGES = Counter(
     "newsflow_redis_master_changes", "Times a process found the Redis master at a new address (a Sentinel failover)."
 )
 
+# Cross-article batches (newsflow/batching.py): items per model call, and the articles they came from.
+_ITEMS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+_ARTICLES = (1, 2, 3, 4, 6, 8, 12, 16, 32, 64)
 TRANSLATE_BATCH_SENTENCES = Histogram(
-    "newsflow_translate_batch_sentences", "Sentences per translation model call.",
-    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
-)  # fmt: skip
+    "newsflow_translate_batch_sentences", "Sentences per translation model call.", buckets=_ITEMS
+)
 TRANSLATE_BATCH_ARTICLES = Histogram(
     "newsflow_translate_batch_articles", "Articles whose sentences shared one translation model call.",
-    buckets=(1, 2, 3, 4, 6, 8, 12, 16, 32, 64),
+    buckets=_ARTICLES,
 )  # fmt: skip
+TAG_BATCH_TEXTS = Histogram(
+    "newsflow_tag_batch_texts", "Texts per encoder call of a tag worker that batches across articles.", buckets=_ITEMS
+)
+TAG_BATCH_ARTICLES = Histogram(
+    "newsflow_tag_batch_articles", "Articles whose texts shared one encoder call.", buckets=_ARTICLES
+)
 TRANSLATION_MEMORY = Counter(
     "newsflow_translation_memory_sentences", "Translated sentences by whether the translation memory answered.",
     ["result"],
@@ -52,6 +61,11 @@ TRANSLATION_MEMORY = Counter(
 def record_translation_batch(sentences: int, articles: int) -> None:
     TRANSLATE_BATCH_SENTENCES.observe(sentences)
     TRANSLATE_BATCH_ARTICLES.observe(articles)
+
+
+def record_tag_batch(texts: int, articles: int) -> None:
+    TAG_BATCH_TEXTS.observe(texts)
+    TAG_BATCH_ARTICLES.observe(articles)
 
 
 def record_translation_memory(hits: int, misses: int) -> None:

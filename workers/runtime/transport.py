@@ -146,6 +146,7 @@ class Heartbeat(threading.Thread):
     def __init__(self, holders: Holders, channel: Channel) -> None:
         super().__init__(name="newsflow-heartbeat", daemon=True)
         self.holders, self.channel, self.holder, self.pid = holders, channel, holder_name(), os.getpid()
+        self._stopping = threading.Event()
 
     @classmethod
     def of_process(cls, holders: Holders, channel: Channel) -> Heartbeat:
@@ -166,10 +167,17 @@ class Heartbeat(threading.Thread):
         with self.channel.conn_or_acquire() as client:
             self.holders.beat(client, self.holder)
 
+    def stop(self) -> None:
+        """Stop beating: for a process that took messages through its own connection (a test, a script) and is
+        done with them; a worker's process simply exits with its daemon thread."""
+        self._stopping.set()
+        self.join()
+        if Heartbeat.current is self:
+            Heartbeat.current = None
+
     def run(self) -> None:
         interval = self.holders.lapse_s / 3
-        while True:
-            time.sleep(interval)
+        while not self._stopping.wait(interval):
             try:
                 self.beat()
             except Exception as exc:  # noqa: BLE001 - Redis failing over, a connection being replaced: beat again
