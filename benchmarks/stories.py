@@ -9,7 +9,7 @@ headline, its own page furniture (navigation, a "most read" list, a footer) and 
 Honest numbers: documents and pages are split in two by a hash of their id. The weights and thresholds are chosen
 on the tuning half (a grid over an in-memory run of the same decision functions); the held-out half is scored once,
 through the real cluster stage state in a private Redis (newsflow/state/stories.py), with what was chosen. The shipped
-values (newsflow/stories/similarity.py, NEWSFLOW_STORY_THRESHOLD, NEWSFLOW_DUPLICATE_THRESHOLD) are those.
+values (newsflow/stories/similarity.py, NEWSFLOW_STORY_*_THRESHOLD, NEWSFLOW_DUPLICATE_THRESHOLD) are those.
 
 Speed: the cost of one article's decision with 1,000 and 100,000 synthetic live stories, and Redis memory per story.
 """
@@ -56,6 +56,7 @@ START = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 GRID = {"threshold": [0.75, 0.8, 0.85, 0.9], "cross": [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65],
         "names": [0.0, 0.1, 0.2, 0.3],
         "countries": [0.0, 0.1]}  # fmt: skip
+UNLINKED_GRID = [0.5, 0.55, 0.6, 0.65, 0.7, 2.0]  # then, at the chosen point: joins across languages without a name
 DUPLICATE_GRID = [0.5, 0.6, 0.7, 0.8, 0.9]  # LSH (newsflow/stories/copies.py) finds pairs from about 0.6 up
 MAX_FALSE_MERGES = 0.05
 
@@ -150,7 +151,7 @@ def stream(items: list[Item], articles: dict[str, Article], half: str) -> list[t
             for m, n in enumerate(order)]  # fmt: skip
 
 
-def simulate(signals: list[similarity.Signal], priors: dict[str, np.ndarray], threshold: float, cross: float,
+def simulate(signals: list[similarity.Signal], priors: dict[str, np.ndarray], thresholds: similarity.Thresholds,
              names: float, countries: float) -> list[int]:  # fmt: skip
     """The decision functions over every story (no candidate index), each article's story by number, with running
     language means as the cluster stage keeps them. Only stories whose cosine alone could reach the threshold are
@@ -165,8 +166,8 @@ def simulate(signals: list[similarity.Signal], priors: dict[str, np.ndarray], th
         total, count = sums.get(raw.language, (np.zeros(384, np.float32), 0))
         signal = similarity.centred(raw, similarity.running_mean(priors.get(raw.language, fallback), total, count))
         sums[raw.language] = (total + raw.vector, count + 1)
-        near = np.flatnonzero(centroids[: len(stories)] @ signal.vector >= min(threshold, cross) - names - countries)
-        best = similarity.best_story(signal, [stories[n] for n in near], threshold, cross)
+        near = np.flatnonzero(centroids[: len(stories)] @ signal.vector >= thresholds.lowest - names - countries)
+        best = similarity.best_story(signal, [stories[n] for n in near], thresholds)
         if best:
             number = int(best[0].id)
             stories[number] = similarity.joined(best[0], signal)
@@ -224,19 +225,23 @@ def scores(sequence: list[tuple[Item, Article]], placed: dict[str, str]) -> dict
 
 def tune(sequence: list[tuple[Item, Article]], means: dict[str, np.ndarray]) -> tuple[dict[str, float], dict]:
     """The grid point with the best cross-lingual pairwise F1 among those that merge at most 5 % of the pages (no
-    point came near the 1 % the issue hoped for with a useful F1: benchmarks/results/stories.md)."""
+    point came near the 1 % the issue hoped for with a useful F1: benchmarks/results/stories.md), joining across
+    languages only with a name or country in common; then, at that point, the threshold for joins without one."""
     signals = [signal_of(article) for _, article in sequence]
     best: tuple[tuple[float, float], dict[str, float], dict] | None = None
-    for point in itertools.product(*GRID.values()):
-        threshold, cross, names, countries = point
-        placed = simulate(signals, means, threshold, cross, names, countries)
-        found = scores(sequence, {item.key: str(n) for (item, _), n in zip(sequence, placed, strict=True)})
-        if found["false_merge"] > MAX_FALSE_MERGES:
-            continue
-        rank = (found["cross_f1"], found["pair_f1"])
-        if best is None or rank > best[0]:
-            best = (rank, dict(zip(GRID, point, strict=True)), found)
-    assert best is not None, "no grid point keeps false merges under the bound"
+    points = [{**dict(zip(GRID, point, strict=True)), "unlinked": 2.0} for point in itertools.product(*GRID.values())]
+    for stage in ("grid", "unlinked"):
+        if stage == "unlinked":
+            assert best is not None, "no grid point keeps false merges under the bound"
+            points = [{**best[1], "unlinked": unlinked} for unlinked in UNLINKED_GRID]
+        for point in points:
+            thresholds = similarity.Thresholds(point["threshold"], point["cross"], point["unlinked"])
+            placed = simulate(signals, means, thresholds, point["names"], point["countries"])
+            found = scores(sequence, {item.key: str(n) for (item, _), n in zip(sequence, placed, strict=True)})
+            rank = (found["cross_f1"], found["pair_f1"])
+            if found["false_merge"] <= MAX_FALSE_MERGES and (best is None or rank > best[0]):
+                best = (rank, point, found)
+    assert best is not None
     return best[1], best[2]
 
 
@@ -276,7 +281,8 @@ def real_run(sequence: list[tuple[Item, Article]], chosen: dict[str, float], dup
     similarity.NAME_WEIGHT, similarity.COUNTRY_WEIGHT = chosen["names"], chosen["countries"]
     with PrivateRedis() as server:
         settings = Settings(redis_url=SecretStr(server.url), story_threshold=chosen["threshold"],
-                            story_cross_threshold=chosen["cross"], duplicate_threshold=duplicate, story_ttl_days=90)  # fmt: skip
+                            story_cross_threshold=chosen["cross"], story_unlinked_threshold=chosen["unlinked"],
+                            duplicate_threshold=duplicate, story_ttl_days=90)  # fmt: skip
         index = StoryIndex(redis.Redis.from_url(server.url), settings, language_means())
         placed, flagged, spent = {}, {}, []
         for item, article in sequence:
@@ -299,7 +305,8 @@ def speed(live: int) -> dict[str, float]:
     vocabulary = [f"place:p{n}" for n in range(5000)]
     with PrivateRedis() as server:
         client = redis.Redis.from_url(server.url)
-        settings = Settings(redis_url=SecretStr(server.url), story_threshold=2.0, story_cross_threshold=2.0)
+        settings = Settings(redis_url=SecretStr(server.url), story_threshold=2.0, story_cross_threshold=2.0,
+                            story_unlinked_threshold=2.0)  # fmt: skip
         index = StoryIndex(client, settings, language_means())
         before = client.info("memory")["used_memory"]
 
@@ -334,7 +341,8 @@ def report(chosen: dict, tuned: dict, duplicate: float, tune_copies: dict, held:
         "hash of the document (or page) id.", "",
         "Chosen on the tuning half (best cross-lingual pairwise F1 with at most 5 % of the pages merged): "
         f"threshold {chosen['threshold']} (a story in the article's language), {chosen['cross']} (in other languages, "
-        f"with a name or country in common), name weight {chosen['names']}, country weight {chosen['countries']}; "
+        f"with a name or country in common), {chosen['unlinked']} (in other languages, without one; 2.0: never), "
+        f"name weight {chosen['names']}, country weight {chosen['countries']}; "
         f"near-copy threshold {duplicate}.", "",
         "| split | pairwise P | R | F1 | B-cubed F1 | cross-lingual P | R | F1 | pages merged | copies P | R |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",

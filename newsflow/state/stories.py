@@ -33,7 +33,16 @@ from newsflow.schema import Story, StoryMember, StoryRef
 from newsflow.state.keys import Keys
 from newsflow.stories import similarity
 from newsflow.stories.copies import TextPrint, signature_from
-from newsflow.stories.similarity import Signal, StoryState, best_story, centred, joined, running_mean, started
+from newsflow.stories.similarity import (
+    Signal,
+    StoryState,
+    Thresholds,
+    best_story,
+    centred,
+    joined,
+    running_mean,
+    started,
+)
 
 LOCK_TIMEOUT_S, LOCK_WAIT_S = 10, 5
 CANDIDATES_PER_TERM, RECENT_CANDIDATES = 20, 50
@@ -62,6 +71,8 @@ class StoryIndex:
         average."""
         self._redis, self._settings, self._keys = client, settings, Keys.from_settings(settings)
         self._ttl_s = int(settings.story_ttl_days * 86_400)
+        self._thresholds = Thresholds(settings.story_threshold, settings.story_cross_threshold,
+                                      settings.story_unlinked_threshold)  # fmt: skip
         self._priors = dict(priors or {})
         self._fallback = np.mean(list(self._priors.values()), axis=0) if self._priors else np.zeros(384, np.float32)
 
@@ -92,8 +103,7 @@ class StoryIndex:
         copied_id = self._story_of(original) if original else None
         stories = self._states(self._candidates(signal, copied_id), signal, copied_id)
         copied = stories.get(copied_id or "")
-        thresholds = (self._settings.story_threshold, self._settings.story_cross_threshold)
-        choice = (copied, 1.0) if copied else best_story(signal, stories.values(), *thresholds)
+        choice = (copied, 1.0) if copied else best_story(signal, stories.values(), self._thresholds)
         state = joined(choice[0], signal) if choice else started(uuid.uuid4().hex[:16], signal)
         languages = [lang for lang, _ in sorted(state.languages.items(), key=lambda item: -item[1])]
         assignment = Assignment(StoryRef(id=state.id, first_seen=_stamp(state.first_seen), size=state.size,
@@ -149,8 +159,8 @@ class StoryIndex:
         pipe = self._redis.pipeline(transaction=False)
         for story_id in story_ids:
             pipe.hmget(self._keys.story(story_id), "centroid", "last_seen")
-        s, oldest = self._settings, time.time() - self._ttl_s
-        reach = min(s.story_threshold, s.story_cross_threshold) - similarity.NAME_WEIGHT - similarity.COUNTRY_WEIGHT
+        oldest = time.time() - self._ttl_s
+        reach = self._thresholds.lowest - similarity.NAME_WEIGHT - similarity.COUNTRY_WEIGHT
         near = [story_id for story_id, (centroid, last_seen) in zip(story_ids, pipe.execute(), strict=True)
                 if centroid is not None and float(last_seen) >= oldest
                 and (story_id == keep or float(np.frombuffer(centroid, dtype=_CENTROID) @ signal.vector) >= reach)]  # fmt: skip

@@ -70,18 +70,36 @@ def score(signal: Signal, story: StoryState) -> float:
     )
 
 
-def best_story(signal: Signal, stories: Iterable[StoryState], threshold: float,
-               cross_threshold: float) -> tuple[StoryState, float] | None:  # fmt: skip
-    """The story ``signal`` joins and its score, or None: it starts one. A story with an article in the article's
-    language needs ``threshold``; one without needs ``cross_threshold`` (vectors of one story in two languages lie
-    further apart than in one) and a name or country in common, as Event Registry links stories across languages."""
+@dataclass(frozen=True)
+class Thresholds:
+    """The least score to join a story: ``same`` for one with an article in the article's language; for one in
+    other languages only (their vectors lie further apart than in one), ``cross`` with a name or country in common,
+    as Event Registry links stories across languages, and ``unlinked`` without one."""
+
+    same: float
+    cross: float
+    unlinked: float
+
+    @property
+    def lowest(self) -> float:
+        return min(self.same, self.cross, self.unlinked)
+
+
+def best_story(
+    signal: Signal, stories: Iterable[StoryState], thresholds: Thresholds
+) -> tuple[StoryState, float] | None:
+    """The story ``signal`` joins and its score, or None: it starts one. Of the stories that clear their threshold,
+    the one that clears it by the most."""
     best: tuple[StoryState, float, float] | None = None
     for story in stories:
-        same = signal.language in story.languages
-        if not same and not (_share(signal.names, story.names) or _share(signal.countries, story.countries)):
-            continue
+        if signal.language in story.languages:
+            need = thresholds.same
+        elif _share(signal.names, story.names) or _share(signal.countries, story.countries):
+            need = thresholds.cross
+        else:
+            need = thresholds.unlinked
         found = score(signal, story)
-        above = found - (threshold if same else cross_threshold)
+        above = found - need
         if above >= 0 and (best is None or (above, story.last_seen) > (best[2], best[0].last_seen)):
             best = (story, found, above)
     return (best[0], best[1]) if best else None

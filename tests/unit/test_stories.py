@@ -7,7 +7,7 @@ import pytest
 
 from newsflow.schema import Article, Entity, Mention
 from newsflow.stories.copies import text_print, words
-from newsflow.stories.similarity import Signal, best_story, centred, joined, started
+from newsflow.stories.similarity import Signal, Thresholds, best_story, centred, joined, started
 from newsflow.stories.stage import signal_of
 from newsflow.vectors import vector_from, vector_text
 
@@ -42,19 +42,22 @@ def test_an_exact_copy_has_the_same_digest_and_a_near_copy_a_high_estimate():
 def test_an_article_joins_the_best_story_over_the_threshold_else_starts_one():
     a, b = started("a", signal(unit(1))), started("b", signal(unit(2)))
     near = unit(1) * 0.9 + unit(3) * 0.1
-    found = best_story(signal(near / np.linalg.norm(near)), [a, b], threshold=0.5, cross_threshold=0.4)
+    found = best_story(signal(near / np.linalg.norm(near)), [a, b], Thresholds(0.5, 0.4, 2.0))
     assert found is not None and found[0].id == "a"
-    assert best_story(signal(unit(4)), [a, b], threshold=0.5, cross_threshold=0.4) is None
+    assert best_story(signal(unit(4)), [a, b], Thresholds(0.5, 0.4, 2.0)) is None
 
 
-def test_a_story_in_other_languages_needs_a_shared_name_or_country_and_the_lower_threshold():
+def test_a_story_in_other_languages_needs_the_cross_threshold_with_a_shared_name_else_the_unlinked_one():
     story = started("s", signal(unit(1), {"place:Aqaba"}, language="ar"))
     near = unit(1) * 0.7 + unit(2) * 0.7
     near /= np.linalg.norm(near)  # cosine about 0.7 with the story
-    assert best_story(signal(near, {"place:Aqaba"}), [story], threshold=0.9, cross_threshold=0.6) is not None
-    assert best_story(signal(near, {"place:Amman"}), [story], threshold=0.9, cross_threshold=0.6) is None
+    thresholds = Thresholds(same=0.9, cross=0.6, unlinked=0.8)
+    assert best_story(signal(near, {"place:Aqaba"}), [story], thresholds) is not None
+    assert best_story(signal(near, {"place:Amman"}), [story], thresholds) is None, "0.7 is under unlinked 0.8"
+    unlinked = Thresholds(same=0.9, cross=0.6, unlinked=0.65)
+    assert best_story(signal(near, {"place:Amman"}), [story], unlinked) is not None, "the vectors alone are close"
     same_language = signal(near, {"place:Amman"}, language="ar")
-    assert best_story(same_language, [story], threshold=0.9, cross_threshold=0.6) is None, "0.7 is under 0.9"
+    assert best_story(same_language, [story], unlinked) is None, "0.7 is under 0.9"
 
 
 def test_a_story_follows_its_latest_articles_and_keeps_its_first_time():
