@@ -310,7 +310,10 @@ class ArticleEncoder:
                  observe_batch: Callable[[int, int], None] | None = None) -> None:  # fmt: skip
         self.models_dir, self.layers, self.tokens = models_dir, layers, tokens
         self.device, self.threads, self.adapted = device, threads, adapted
-        self.batching, self.observe_batch = batching, observe_batch
+        self._batcher: Batcher[int, list[int], np.ndarray] | None = None
+        if batching is not None:  # its thread starts with the first article
+            self._batcher = Batcher(lambda _, sequences: self._run(sequences), "the article encoder", batching,
+                                    observe_batch)  # fmt: skip
 
     def warm(self) -> ArticleEncoder:
         self.tokenizer, self.encoder  # noqa: B018
@@ -376,17 +379,11 @@ class ArticleEncoder:
                 found.append(Encoding([], end, np.zeros((0, hidden), np.float32), np.zeros(hidden, np.float32), 0))
         return found
 
-    @cached_property
-    def _batcher(self) -> Batcher[int, list[int], np.ndarray]:
-        assert self.batching is not None
-        return Batcher(lambda _, sequences: self._run(sequences), "the article encoder", self.batching,
-                       self.observe_batch)  # fmt: skip
-
     def _forward(self, sequences: list[list[int]]) -> list[np.ndarray]:
         """Each sequence's states. A batch is padded to its longest sequence, so sequences of about the same length
         (within a power of two) go together: a title is not padded to a whole lead."""
         grouped = [(len(sequence).bit_length(), sequence) for sequence in sequences]
-        if self.batching is not None:
+        if self._batcher is not None:
             return self._batcher.submit(grouped)
         states: list[np.ndarray] = [np.empty(0)] * len(sequences)
         buckets: dict[int, list[int]] = {}
