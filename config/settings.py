@@ -163,15 +163,15 @@ class Settings(BaseSettings):
         0.4,
         ge=-1,
         le=2,
-        description="Least score for an article to join a live story in other languages only (with a name or country "
-        "in common).",
+        description="Least score for an article to join a live story in other languages only (with a name, a name's "
+        "sound or a country in common).",
     )
     story_unlinked_threshold: float = Field(
-        0.5,
+        2.0,
         ge=-1,
         le=2,
-        description="Least score for an article to join a live story in other languages only with no name or "
-        "country in common (2: never).",
+        description="Least score for an article to join a live story in other languages only with no name, sound "
+        "or country in common (2: never).",
     )
     duplicate_threshold: float = Field(
         0.5, gt=0, le=1, description="Least estimated share of word 5-grams for an article to count as a near copy."

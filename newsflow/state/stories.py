@@ -7,9 +7,9 @@ one event at the same moment, nor miss each other's copy. The lock costs two rou
 the decisions: at about 2 ms each, some 500 articles a second across all workers (benchmarks/results/stories.md).
 A redelivered article finds its assignment (per article version and pipeline version) and gets the same answer.
 
-What bounds the cost: candidates come from the indexes of the article's names and countries (the latest
-``CANDIDATES_PER_TERM`` stories each) and the ``RECENT_CANDIDATES`` latest stories, never a scan of all; a story
-keeps its strongest names and its ``MEMBERS_KEPT`` latest articles; everything expires ``NEWSFLOW_STORY_TTL_DAYS``
+What bounds the cost: candidates come from the indexes of the article's names, their sound keys and its countries
+(the latest ``CANDIDATES_PER_TERM`` stories each) and the ``RECENT_CANDIDATES`` latest stories, never a scan of all;
+a story keeps its strongest names and sounds and its ``MEMBERS_KEPT`` latest articles; everything expires ``NEWSFLOW_STORY_TTL_DAYS``
 after a story's last article.
 """
 
@@ -147,7 +147,7 @@ class StoryIndex:
 
     def _candidates(self, signal: Signal, copied_id: str | None) -> list[str]:
         pipe = self._redis.pipeline(transaction=False)
-        for term in sorted(signal.names | signal.countries):
+        for term in sorted(index_terms(signal)):
             pipe.zrevrange(self._keys.story_index(term), 0, CANDIDATES_PER_TERM - 1)
         pipe.zrevrange(self._keys.stories(), 0, RECENT_CANDIDATES - 1)
         found = {m.decode() for members in pipe.execute() for m in members} | ({copied_id} if copied_id else set())
@@ -187,6 +187,7 @@ class StoryIndex:
         pipe.hset(story_key, mapping={
             "centroid": np.asarray(state.centroid, dtype=_CENTROID).tobytes(), "weight": state.weight,
             "names": orjson.dumps(state.names), "countries": orjson.dumps(state.countries),
+            "sounds": orjson.dumps(state.sounds),
             "languages": orjson.dumps(state.languages), "first_seen": state.first_seen, "last_seen": state.last_seen,
             "size": state.size, "title": title, "title_language": title_language,
             "sources": orjson.dumps(dict(sorted(sources.items(), key=lambda item: -item[1])[:SOURCES_KEPT])),
@@ -196,7 +197,7 @@ class StoryIndex:
         pipe.ltrim(members, 0, MEMBERS_KEPT - 1)
         pipe.zadd(k.stories(), {state.id: state.last_seen})
         pipe.zremrangebyscore(k.stories(), "-inf", time.time() - ttl)  # so its size counts the live stories
-        for term in signal.names | signal.countries:
+        for term in index_terms(signal):
             pipe.zadd(k.story_index(term), {state.id: state.last_seen})
             pipe.zremrangebyrank(k.story_index(term), 0, -INDEX_KEPT - 1)
             pipe.expire(k.story_index(term), ttl)
@@ -253,7 +254,13 @@ def _state(story_id: str, fields: dict[bytes, Any]) -> StoryState:
         last_seen=float(fields[b"last_seen"]),
         size=int(fields[b"size"]),
         languages=orjson.loads(fields[b"languages"]),
+        sounds=orjson.loads(fields.get(b"sounds", b"{}")),  # none in a story written before cluster stage 2
     )
+
+
+def index_terms(signal: Signal) -> frozenset[str]:
+    """What indexes a story: its articles' names, their sound keys and countries."""
+    return signal.names | signal.sounds | signal.countries
 
 
 def _ranked(data: bytes | None) -> list[str]:

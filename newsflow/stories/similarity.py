@@ -2,8 +2,9 @@
 
 An article's score against a story is the cosine of its vector with the story's centroid (both with their
 language's mean taken out: multilingual-e5's vectors of one language share a direction that says nothing about the
-story; the mean is a running one, over the articles seen, starting from a shipped one where newsflow has it) plus what the article's names, and its countries, have in common with the story's. It joins the best
-story scoring at least the threshold, else starts one. A story's centroid and names are running sums in which
+story; the mean is a running one, over the articles seen, starting from a shipped one where newsflow has it) plus
+what the article's names, and its countries, have in common with the story's. It joins the best story scoring at
+least its threshold (``Thresholds``), else starts one. A story's centroid and names are running sums in which
 older articles weigh less (half-life ``HALF_LIFE_S``), so a story follows its latest articles. The weights and the
 threshold were chosen on one half of the stories benchmark and reported on the other (benchmarks/results/stories.md).
 """
@@ -32,6 +33,7 @@ class Signal:
     countries: frozenset[str]
     language: str
     at: float  # unix seconds
+    sounds: frozenset[str] = frozenset()  # the names' sound keys (newsflow/stories/sounds.py), in any script
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class StoryState:
     last_seen: float
     size: int
     languages: Mapping[str, int] = field(default_factory=dict)
+    sounds: Mapping[str, float] = field(default_factory=dict)
 
 
 def running_mean(prior: np.ndarray, total: np.ndarray, count: int) -> np.ndarray:
@@ -73,8 +76,8 @@ def score(signal: Signal, story: StoryState) -> float:
 @dataclass(frozen=True)
 class Thresholds:
     """The least score to join a story: ``same`` for one with an article in the article's language; for one in
-    other languages only (their vectors lie further apart than in one), ``cross`` with a name or country in common,
-    as Event Registry links stories across languages, and ``unlinked`` without one."""
+    other languages only (their vectors lie further apart than in one), ``cross`` with a name (or a name's sound key)
+    or a country in common, as Event Registry links stories across languages, and ``unlinked`` without one."""
 
     same: float
     cross: float
@@ -83,6 +86,12 @@ class Thresholds:
     @property
     def lowest(self) -> float:
         return min(self.same, self.cross, self.unlinked)
+
+
+def linked(signal: Signal, story: StoryState) -> bool:
+    """Whether the article and the story have a name, a name's sound or a country in common."""
+    return any(_share(found, known) for found, known in ((signal.names, story.names), (signal.sounds, story.sounds),
+                                                          (signal.countries, story.countries)))  # fmt: skip
 
 
 def best_story(
@@ -94,7 +103,7 @@ def best_story(
     for story in stories:
         if signal.language in story.languages:
             need = thresholds.same
-        elif _share(signal.names, story.names) or _share(signal.countries, story.countries):
+        elif linked(signal, story):
             need = thresholds.cross
         else:
             need = thresholds.unlinked
@@ -114,7 +123,8 @@ def _decayed(counts: Mapping[str, float], factor: float, added: Iterable[str], k
 
 def started(story_id: str, signal: Signal) -> StoryState:
     return StoryState(story_id, signal.vector, 1.0, dict.fromkeys(signal.names, 1.0),
-                      dict.fromkeys(signal.countries, 1.0), signal.at, signal.at, 1, {signal.language: 1})  # fmt: skip
+                      dict.fromkeys(signal.countries, 1.0), signal.at, signal.at, 1, {signal.language: 1},
+                      dict.fromkeys(signal.sounds, 1.0))  # fmt: skip
 
 
 def joined(story: StoryState, signal: Signal) -> StoryState:
@@ -129,6 +139,7 @@ def joined(story: StoryState, signal: Signal) -> StoryState:
         weight=story.weight * factor + 1.0,
         names=_decayed(story.names, factor, signal.names, NAMES_KEPT),
         countries=_decayed(story.countries, factor, signal.countries, COUNTRIES_KEPT),
+        sounds=_decayed(story.sounds, factor, signal.sounds, NAMES_KEPT),
         last_seen=max(story.last_seen, signal.at),
         size=story.size + 1,
         languages=languages,

@@ -16,6 +16,7 @@ from newsflow.schema import Article, StoryMember
 from newsflow.state.stories import StoryIndex
 from newsflow.stories.copies import text_print
 from newsflow.stories.similarity import Signal
+from newsflow.stories.sounds import sound_keys
 from newsflow.vectors import vector_from
 
 NAMES_READ, COUNTRIES_READ = 8, 3
@@ -28,7 +29,8 @@ def language_means() -> dict[str, np.ndarray]:
 
 
 def signal_of(article: Article) -> Signal:
-    """What the story decision reads of an article: its vector, its most mentioned names, its countries."""
+    """What the story decision reads of an article: its vector, its most mentioned names and their sound keys, its
+    countries."""
     vector = vector_from(article.embedding) if article.embedding else np.zeros(384, np.float32)
     norm = float(np.linalg.norm(vector))
     ranked = sorted(article.entities, key=lambda e: -len(e.mentions))[:NAMES_READ]
@@ -38,6 +40,7 @@ def signal_of(article: Article) -> Signal:
         countries=frozenset(f"country:{code}" for code in article.countries[:COUNTRIES_READ]),
         language=article.language or "und",
         at=article.received_at.timestamp(),
+        sounds=frozenset().union(*(sound_keys(e.name) for e in ranked)),
     )
 
 

@@ -18,6 +18,7 @@ from newsflow.schema import StoryMember
 from newsflow.state.stories import StoryIndex
 from newsflow.stories.copies import text_print
 from newsflow.stories.similarity import Signal
+from newsflow.stories.sounds import sound_keys
 from newsflow.stories.stage import language_means
 from tests.conftest import ROOT
 from tests.integration.test_cli import jsonl, newsflow
@@ -115,3 +116,28 @@ def test_concurrent_workers_open_one_story_for_one_event_and_a_redelivery_change
     assert client.hgetall("stories-concurrency:story-counts") == counts, "a redelivery counted twice"
     (story,) = index.live()
     assert story.size == 8 and story.countries == ["JO"] and story.names == ["Aqaba"]
+
+
+def test_an_arabic_article_finds_an_older_english_story_through_its_names_sound_keys(redis_server):
+    """Past the latest stories every article reads, only the index finds the story: the Arabic spelling of the name
+    shares no term with the English one but its sound keys."""
+    settings = Settings(redis_url=SecretStr(redis_server.url), key_prefix="stories-sounds", story_unlinked_threshold=2)
+    index, rng = StoryIndex(redis.Redis.from_url(redis_server.url), settings), np.random.default_rng(5)
+    now = datetime.now(UTC).timestamp()
+
+    def assign(n: int, vector: np.ndarray, name: str, language: str) -> str:
+        member = StoryMember(id=f"{n:032x}", title=f"Article {n}", language=language, joined_at=datetime.now(UTC))
+        signal = Signal(vector / np.linalg.norm(vector), frozenset({f"person:{name}"}), frozenset(), language, now + n,
+                        sound_keys(name) if name else frozenset())  # fmt: skip
+        return index.assign(
+            member.id, 1, signal, text_print(f"article {n} in its own words {n * 7919}"), member
+        ).story.id
+
+    race = rng.standard_normal(384)
+    english = assign(0, race, "Valtteri Bottas", "en")
+    others = {assign(n, rng.standard_normal(384), "", "en") for n in range(1, 61)}
+    assert english not in others and len(others) == 60
+    # Two retellings, each at a cosine of about 0.8 with the English article and 0.6 with the other.
+    unnamed, named = (race + 0.8 * rng.standard_normal(384) for _ in range(2))
+    assert assign(61, unnamed, "", "ar") != english, "with no name in common it may not join across languages"
+    assert assign(62, named, "فالتري بوتاس", "ar") == english

@@ -1,5 +1,6 @@
 """Copies and story decisions as pure functions (newsflow/stories/): no Redis."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 from newsflow.schema import Article, Entity, Mention
 from newsflow.stories.copies import text_print, words
 from newsflow.stories.similarity import Signal, Thresholds, best_story, centred, joined, started
+from newsflow.stories.sounds import sound_keys
 from newsflow.stories.stage import signal_of
 from newsflow.vectors import vector_from, vector_text
 
@@ -60,6 +62,37 @@ def test_a_story_in_other_languages_needs_the_cross_threshold_with_a_shared_name
     assert best_story(same_language, [story], unlinked) is None, "0.7 is under 0.9"
 
 
+def test_a_name_in_arabic_script_links_the_story_its_latin_spelling_started():
+    english = Signal(
+        unit(1), frozenset({"person:Valtteri Bottas"}), frozenset(), "en", 0.0, sound_keys("Valtteri Bottas")
+    )
+    near = unit(1) * 0.7 + unit(2) * 0.7
+    arabic = Signal(near / np.linalg.norm(near), frozenset({"person:فالتري بوتاس"}), frozenset(), "ar", 60.0,
+                    sound_keys("فالتري بوتاس"))  # fmt: skip
+    thresholds = Thresholds(same=0.9, cross=0.6, unlinked=0.8)
+    found = best_story(arabic, [started("s", english)], thresholds)
+    assert found is not None, "the sound keys link them: the cross threshold applies"
+    assert best_story(replace(arabic, sounds=frozenset()), [started("s", english)], thresholds) is None
+    assert set(joined(started("s", english), arabic).sounds) == {"sound:FLTR", "sound:BTS"}
+
+
+@pytest.mark.parametrize(
+    ("latin", "arabic"),
+    [("Conor Lamb", "كونور لامب"), ("Max Verstappen", "ماكس فيرستابن"), ("Keith Rothfus", "كيث روثفوس"),
+     ("Jakarta", "جاكرتا"), ("Dennis McCarthy", "دينيس مكارثي"), ("Brett Kavanaugh", "بريت كافانو"),
+     ("Associated Press", "أسوشيتيد برس"), ("Charles", "تشارلز")],
+)  # fmt: skip
+def test_a_name_has_one_sound_key_in_both_scripts(latin, arabic):
+    assert sound_keys(latin) == sound_keys(arabic) != frozenset()
+
+
+def test_sound_keys_skip_short_words_and_tell_different_names_apart():
+    assert sound_keys("Jon Ali") == frozenset(), "two consonants would link unrelated names"
+    assert sound_keys("الدوحة") == sound_keys("Doha") == frozenset(), "the article is not a consonant of the name"
+    assert not sound_keys("Baton Rouge") & sound_keys("Boris Johnson")
+    assert sound_keys("Hamilton") == {"sound:MLTN"}
+
+
 def test_a_story_follows_its_latest_articles_and_keeps_its_first_time():
     story = started("s", signal(unit(1), at=0.0))
     later = joined(story, signal(unit(2), at=10 * 86_400.0))  # ten half-lives later: the first article barely counts
@@ -88,6 +121,9 @@ def test_the_signal_reads_the_vector_names_and_countries_of_the_record(embedding
                       entities=[Entity(type="place", name="Aqaba", mentions=[mention, mention], source="gazetteer")])  # fmt: skip
     found = signal_of(article)
     assert found.names == {"place:Aqaba"} and found.countries == {"country:JO", "country:EG", "country:SA"}
+    assert found.sounds == frozenset(), "Aqaba has two consonants, too few for a sound key"
+    person = Entity(type="person", name="Kimi Raikkonen", mentions=[mention], source="crf")
+    assert signal_of(article.model_copy(update={"entities": [person]})).sounds == {"sound:RKN"}
     assert found.at == article.received_at.timestamp() and np.isclose(np.linalg.norm(found.vector), 1.0) == bool(
         embedding
     )
