@@ -8,8 +8,9 @@ headline, its own page furniture (navigation, a "most read" list, a footer) and 
 
 Honest numbers: documents and pages are split in two by a hash of their id. The weights and thresholds are chosen
 on the tuning half (a grid over an in-memory run of the same decision functions over the candidates the cluster
-stage reads); the held-out half is scored once, through the real cluster stage state in a private Redis (newsflow/state/stories.py), with what was chosen. The shipped
-values (newsflow/stories/similarity.py, NEWSFLOW_STORY_*_THRESHOLD, NEWSFLOW_DUPLICATE_THRESHOLD) are those.
+stage reads); the held-out half is scored once, through the real cluster stage state in a private Redis
+(newsflow/state/stories.py), with what was chosen. The shipped values (newsflow/stories/similarity.py,
+NEWSFLOW_STORY_*_THRESHOLD, NEWSFLOW_DUPLICATE_THRESHOLD) are those.
 
 Speed: the cost of one article's decision with 1,000 and 100,000 synthetic live stories, and Redis memory per story.
 """
@@ -162,6 +163,7 @@ def simulate(signals: list[similarity.Signal], priors: dict[str, np.ndarray], th
     sums: dict[str, tuple[np.ndarray, int]] = {}
     stories: list[similarity.StoryState] = []
     latest: dict[str, dict[int, None]] = defaultdict(dict)  # term ("" for all) -> story numbers, the latest last
+    reach = thresholds.lowest - names - countries
     placed = []
     for raw in signals:
         total, count = sums.get(raw.language, (np.zeros(384, np.float32), 0))
@@ -170,7 +172,6 @@ def simulate(signals: list[similarity.Signal], priors: dict[str, np.ndarray], th
         terms = sorted(index_terms(signal))
         found = {n for term in terms for n in itertools.islice(reversed(latest[term]), CANDIDATES_PER_TERM)}
         found |= set(itertools.islice(reversed(latest[""]), RECENT_CANDIDATES))
-        reach = thresholds.lowest - names - countries
         near = [stories[n] for n in sorted(found) if float(stories[n].centroid @ signal.vector) >= reach]
         best = similarity.best_story(signal, near, thresholds)
         if best:

@@ -9,8 +9,8 @@ A redelivered article finds its assignment (per article version and pipeline ver
 
 What bounds the cost: candidates come from the indexes of the article's names, their sound keys and its countries
 (the latest ``CANDIDATES_PER_TERM`` stories each) and the ``RECENT_CANDIDATES`` latest stories, never a scan of all;
-a story keeps its strongest names and sounds and its ``MEMBERS_KEPT`` latest articles; everything expires ``NEWSFLOW_STORY_TTL_DAYS``
-after a story's last article.
+a story keeps its strongest names and sounds and its ``MEMBERS_KEPT`` latest articles; everything expires
+``NEWSFLOW_STORY_TTL_DAYS`` after a story's last article.
 """
 
 from __future__ import annotations
