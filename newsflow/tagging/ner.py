@@ -6,7 +6,8 @@ The Arabic model is trained by scripts/train_arabic_ner.py on the NewsFANE Gold 
 glued back into words for training). The tag stage's encoder carries an adapter fine-tuned for names
 (newsflow/tagging/encoder.py), and ``NameClassifier``, a linear layer fine-tuned with it over the state of each
 word's first piece, gives the probability of each BIO label. A CRF weighs those beside lexical features of the word
-and its clitic-free stem, its neighbours, and whether the name tables (known names, gazetteer) cover it (stacking:
+and its clitic-free stem, the classes of words found in the same contexts (newsflow/tagging/word_classes.py), its
+neighbours, and whether the name tables (known names, gazetteer) cover it (stacking:
 the CRF is trained on probabilities from encoders fine-tuned on other folds). The encoder reads an article's lead; a
 sentence past it goes to a second CRF, trained on the same features without the classifier. ``features`` is the one
 feature function, for training and tagging alike.
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from newsflow.segment import sentences
+from newsflow.tagging import word_classes
 from newsflow.tagging.encoder import Encoding, shipped_adapter
 from newsflow.tagging.entities import Span, table_spans
 from newsflow.tagging.gazetteer import Gazetteer
@@ -64,12 +66,18 @@ def _frequency(word: str) -> int:
     return int(zipf_frequency(word, "ar"))
 
 
-def _lexical(word: str) -> tuple[list[str], str, str, str]:
-    """The word's own features, its folded form, its clitic-free stem and its neighbour summary (shape, and for
-    Arabic the stem's frequency band: a rare word next to this one is often part of the same name)."""
+def stem_of(word: str) -> tuple[str, str, str]:
+    """The word folded for matching, its proclitic ("" for none) and what is left: its clitic-free stem."""
     folded = matching_form(word).lower()
     clitic, stem = next(((p, folded[len(p) :]) for p in _PROCLITICS
                          if folded.startswith(p) and len(folded) - len(p) >= 2), ("", folded))  # fmt: skip
+    return folded, clitic, stem
+
+
+def _lexical(word: str) -> tuple[list[str], str, str, str]:
+    """The word's own features, its folded form, its clitic-free stem and its neighbour summary (shape, and for
+    Arabic the stem's frequency band: a rare word next to this one is often part of the same name)."""
+    folded, clitic, stem = stem_of(word)
     shape = _shape(folded)
     frequency = [f"fq={_frequency(word)}", f"fqs={_frequency(stem)}"] if shape == "A" else []
     found = [*frequency, f"w={folded}", f"sh={shape}", f"st={stem}", f"pre={clitic}", f"p2={stem[:2]}", f"p3={stem[:3]}",
@@ -84,17 +92,25 @@ def features(tokens: list[str], tables: list[str], head: np.ndarray) -> list[dic
     (tokens x labels; a row of NaN for a token the encoder did not read), with its best label for the token and its
     neighbours."""
     info = [_lexical(t) for t in tokens]
+    classes = [word_classes.of(stem) for _, _, stem, _ in info]
     best = [None if np.isnan(row[0]) else HEAD_LABELS[int(row.argmax())] for row in head]
     out = []
     for i, (own, folded, _, _) in enumerate(info):
         after = tables[i + 1] if i + 1 < len(tokens) else "</S>"
-        found = [*own, f"tab={tables[i]}", f"tab-1={tables[i - 1] if i else '<S>'}", f"tab+1={after}"]
+        found = [
+            *own,
+            *_classes(classes[i], ""),
+            f"tab={tables[i]}",
+            f"tab-1={tables[i - 1] if i else '<S>'}",
+            f"tab+1={after}",
+        ]
         for d in (-2, -1, 1, 2):
             j = i + d
             if 0 <= j < len(tokens):
                 found.append(f"w{d:+d}={info[j][1]}")
                 if d in (-1, 1):
                     found += [f"st{d:+d}={info[j][2]}", f"nb{d:+d}={info[j][3]}"]
+                    found += _classes(classes[j], f"{d:+d}")
             else:
                 found.append(f"w{d:+d}={'<S>' if j < 0 else '</S>'}")
         if i > 0:
@@ -109,6 +125,11 @@ def features(tokens: list[str], tables: list[str], head: np.ndarray) -> list[dic
             weighted[f"h+1={best[i + 1] if i + 1 < len(tokens) else '</S>'}"] = 1.0
         out.append(weighted)
     return out
+
+
+@lru_cache(maxsize=100_000)
+def _classes(classes: tuple[str, ...], where: str) -> tuple[str, ...]:
+    return tuple(f"c{size}{where}={c}" for size, c in zip(word_classes.SIZES, classes, strict=True))
 
 
 class NameClassifier:
@@ -178,6 +199,7 @@ class ArabicTagger:
         ~80 MB, most of a second)."""
         self.crf, self.stacked, self.head  # noqa: B018
         _frequency("في")
+        word_classes.load()
 
     def tag(self, text: str, encoding: Encoding, tables: list[Span] | None = None) -> list[Span]:
         """Names in ``text``; ``encoding``: the encoder's reading of its lead, whose sentences the stacked CRF tags

@@ -1,0 +1,33 @@
+"""Classes of Arabic words by the company they keep: each clitic-free stem's cluster at three granularities, learnt
+from unlabelled Arabic news (scripts/build_word_classes.py; the ANT corpus, Apache-2.0). The Arabic CRF reads them
+(newsflow/tagging/ner.py), so a name it never saw in training still shares features with the words that appear in
+the same places: ترامب sits with ماكرون, تونس with ايطاليا, حزب with حركة and لجنة (word-cluster features, as in
+Ratinov and Roth, CoNLL 2009; Turian et al., ACL 2010)."""
+
+from __future__ import annotations
+
+import gzip
+from functools import lru_cache
+from importlib.resources import files
+
+FILE = "word-classes-ar.tsv.gz"
+SIZES = (64, 256, 1024)  # clusters at each granularity
+UNKNOWN = ("?",) * len(SIZES)
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, tuple[str, ...]]:
+    with gzip.open(str(files("newsflow") / "data" / FILE), "rt", encoding="utf-8") as lines:
+        rows = (line.rstrip("\n").split("\t") for line in lines if not line.startswith("#"))
+        return {stem: tuple(classes) for stem, *classes in rows}
+
+
+def of(stem: str) -> tuple[str, ...]:
+    """The stem's cluster at each of SIZES (folded, clitic-free: newsflow.tagging.ner.stem_of); UNKNOWN for one the
+    corpus did not have twice."""
+    return _table().get(stem, UNKNOWN)
+
+
+def load() -> None:
+    """Read the table now (a worker's start), not with the first Arabic article."""
+    _table()
