@@ -57,6 +57,11 @@ def score(pairs: list[tuple[set, set]]) -> dict[str, tuple[float, float, float, 
     return result
 
 
+def cells(s: dict[str, tuple[float, float, float, int]]) -> str:
+    """A score's table cells: micro P, R, F1, then person, organisation and place F1."""
+    return " | ".join(f"{x:.3f}" for x in (*s["micro"][:3], s["PER"][2], s["ORG"][2], s["LOC"][2]))
+
+
 def as_set(spans) -> set[tuple[int, int, str]]:
     return {(s.start, s.end, CLASSES[s.type]) for s in spans}
 
@@ -119,8 +124,7 @@ def main() -> None:
     for name, pairs in runs.items():
         s = score(pairs)
         found = sum(len(u & pred) for u, (_, pred) in zip(unseen, pairs, strict=True)) / sum(map(len, unseen))
-        lines.append(f"| {name} | {s['micro'][0]:.3f} | {s['micro'][1]:.3f} | {s['micro'][2]:.3f} | "
-                     f"{s['PER'][2]:.3f} | {s['ORG'][2]:.3f} | {s['LOC'][2]:.3f} | {found:.3f} |")  # fmt: skip
+        lines.append(f"| {name} | {cells(s)} | {found:.3f} |")
     lines += before(args.before) if args.before else []
     gold = score(runs["tagger"])
     lines += ["", f"Gold entities: person {gold['PER'][3]}, organisation {gold['ORG'][3]}, place {gold['LOC'][3]}; "

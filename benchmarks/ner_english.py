@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.machine import describe  # noqa: E402
-from benchmarks.ner import as_set, score  # noqa: E402
+from benchmarks.ner import as_set, cells, score  # noqa: E402
 from config import Settings  # noqa: E402
 from newsflow.resources import Resources  # noqa: E402
 from newsflow.tagging.entities import table_spans  # noqa: E402
@@ -77,9 +77,7 @@ def main() -> None:
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, pairs in runs.items():
-        s = score(pairs)
-        report.append(f"| {name} | {s['micro'][0]:.3f} | {s['micro'][1]:.3f} | {s['micro'][2]:.3f} | "
-                      f"{s['PER'][2]:.3f} | {s['ORG'][2]:.3f} | {s['LOC'][2]:.3f} |")  # fmt: skip
+        report.append(f"| {name} | {cells(score(pairs))} |")
     gold = score(runs["tag stage"])
     report += ["", f"Gold names: person {gold['PER'][3]}, organisation {gold['ORG'][3]}, place {gold['LOC'][3]}.",
                "", "Names the tag stage missed or cut differently, and what it found there:", "",

@@ -199,7 +199,7 @@ class ArabicTagger:
         ~80 MB, most of a second)."""
         self.crf, self.stacked, self.head  # noqa: B018
         _frequency("في")
-        word_classes.load()
+        word_classes.table()
 
     def tag(self, text: str, encoding: Encoding, tables: list[Span] | None = None) -> list[Span]:
         """Names in ``text``; ``encoding``: the encoder's reading of its lead, whose sentences the stacked CRF tags

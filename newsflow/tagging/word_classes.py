@@ -16,7 +16,8 @@ UNKNOWN = ("?",) * len(SIZES)
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict[str, tuple[str, ...]]:
+def table() -> dict[str, tuple[str, ...]]:
+    """Each stem's classes, read once per process (a worker reads it at its start: ArabicTagger.warm)."""
     with gzip.open(str(files("newsflow") / "data" / FILE), "rt", encoding="utf-8") as lines:
         rows = (line.rstrip("\n").split("\t") for line in lines if not line.startswith("#"))
         return {stem: tuple(classes) for stem, *classes in rows}
@@ -25,9 +26,4 @@ def _table() -> dict[str, tuple[str, ...]]:
 def of(stem: str) -> tuple[str, ...]:
     """The stem's cluster at each of SIZES (folded, clitic-free: newsflow.tagging.ner.stem_of); UNKNOWN for one the
     corpus did not have twice."""
-    return _table().get(stem, UNKNOWN)
-
-
-def load() -> None:
-    """Read the table now (a worker's start), not with the first Arabic article."""
-    _table()
+    return table().get(stem, UNKNOWN)

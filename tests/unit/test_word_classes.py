@@ -25,7 +25,7 @@ def test_words_found_in_the_same_places_share_a_class(word, alike, granularity):
 
 
 def test_every_class_is_within_its_granularity():
-    table = word_classes._table()
+    table = word_classes.table()
     assert len(table) > 20_000
     for found in table.values():
         assert len(found) == len(word_classes.SIZES)
