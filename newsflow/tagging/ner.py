@@ -6,8 +6,9 @@ The Arabic model is trained by scripts/train_arabic_ner.py on the NewsFANE Gold 
 glued back into words for training). The tag stage's encoder carries an adapter fine-tuned for names
 (newsflow/tagging/encoder.py), and ``NameClassifier``, a linear layer fine-tuned with it over the state of each
 word's first piece, gives the probability of each BIO label. A CRF weighs those beside lexical features of the word
-and its clitic-free stem, the classes of words found in the same contexts (newsflow/tagging/word_classes.py), its
-neighbours, and whether the name tables (known names, gazetteer) cover it (stacking:
+and its clitic-free stem, the classes of words found in the same contexts (newsflow/tagging/word_classes.py), the
+lists of names from open packages that hold it (newsflow/tagging/name_lists.py), its neighbours, and whether the name
+tables (known names, gazetteer) cover it (stacking:
 the CRF is trained on probabilities from encoders fine-tuned on other folds). The encoder reads an article's lead; a
 sentence past it goes to a second CRF, trained on the same features without the classifier. ``features`` is the one
 feature function, for training and tagging alike.
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from newsflow.segment import sentences
-from newsflow.tagging import word_classes
+from newsflow.tagging import name_lists, word_classes
 from newsflow.tagging.encoder import Encoding, shipped_adapter
 from newsflow.tagging.entities import Span, table_spans
 from newsflow.tagging.gazetteer import Gazetteer
@@ -93,6 +94,7 @@ def features(tokens: list[str], tables: list[str], head: np.ndarray) -> list[dic
     neighbours."""
     info = [_lexical(t) for t in tokens]
     classes = [word_classes.of(stem) for _, _, stem, _ in info]
+    people = name_lists.people_tags([stem for _, _, stem, _ in info], [folded for _, folded, _, _ in info])
     best = [None if np.isnan(row[0]) else HEAD_LABELS[int(row.argmax())] for row in head]
     out = []
     for i, (own, folded, _, _) in enumerate(info):
@@ -100,6 +102,8 @@ def features(tokens: list[str], tables: list[str], head: np.ndarray) -> list[dic
         found = [
             *own,
             *_classes(classes[i], ""),
+            *name_lists.word_features(info[i][2]),
+            f"person={people[i]}",
             f"tab={tables[i]}",
             f"tab-1={tables[i - 1] if i else '<S>'}",
             f"tab+1={after}",
@@ -110,7 +114,7 @@ def features(tokens: list[str], tables: list[str], head: np.ndarray) -> list[dic
                 found.append(f"w{d:+d}={info[j][1]}")
                 if d in (-1, 1):
                     found += [f"st{d:+d}={info[j][2]}", f"nb{d:+d}={info[j][3]}"]
-                    found += _classes(classes[j], f"{d:+d}")
+                    found += [*_classes(classes[j], f"{d:+d}"), *name_lists.word_features(info[j][2], f"{d:+d}")]
             else:
                 found.append(f"w{d:+d}={'<S>' if j < 0 else '</S>'}")
         if i > 0:
@@ -195,11 +199,11 @@ class ArabicTagger:
         return NameClassifier.load()
 
     def warm(self) -> None:
-        """The CRFs, the classifier and the Arabic word frequencies the features read (wordfreq loads them on first use:
-        ~80 MB, most of a second)."""
+        """The CRFs, the classifier, the word classes and name lists, and the Arabic word frequencies the features read
+        (wordfreq loads them on first use: ~80 MB, most of a second)."""
         self.crf, self.stacked, self.head  # noqa: B018
         _frequency("في")
-        word_classes.table()
+        word_classes.table(), name_lists.words(), name_lists.people()  # noqa: B018
 
     def tag(self, text: str, encoding: Encoding, tables: list[Span] | None = None) -> list[Span]:
         """Names in ``text``; ``encoding``: the encoder's reading of its lead, whose sentences the stacked CRF tags

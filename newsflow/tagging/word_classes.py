@@ -6,9 +6,9 @@ Ratinov and Roth, CoNLL 2009; Turian et al., ACL 2010)."""
 
 from __future__ import annotations
 
-import gzip
 from functools import lru_cache
-from importlib.resources import files
+
+from newsflow import packaged
 
 FILE = "word-classes-ar.tsv.gz"
 SIZES = (64, 256, 1024)  # clusters at each granularity
@@ -18,9 +18,7 @@ UNKNOWN = ("?",) * len(SIZES)
 @lru_cache(maxsize=1)
 def table() -> dict[str, tuple[str, ...]]:
     """Each stem's classes, read once per process (a worker reads it at its start: ArabicTagger.warm)."""
-    with gzip.open(str(files("newsflow") / "data" / FILE), "rt", encoding="utf-8") as lines:
-        rows = (line.rstrip("\n").split("\t") for line in lines if not line.startswith("#"))
-        return {stem: tuple(classes) for stem, *classes in rows}
+    return {stem: tuple(classes) for stem, *classes in packaged.rows(FILE)}
 
 
 def of(stem: str) -> tuple[str, ...]:

@@ -10,12 +10,10 @@ readable for triage, not a translation. The lexicon's licence is GPL-2.0 (newsfl
 
 from __future__ import annotations
 
-import gzip
-import io
 import re
 from collections.abc import Iterator
-from importlib.resources import files
 
+from newsflow import packaged
 from newsflow.tagging.phrases import PhraseMatch, PhraseTable
 from newsflow.text import ARABIC_LETTER, matching_form, strip_marks
 from newsflow.translation import Quality
@@ -49,14 +47,7 @@ _FUNCTION_WORDS_AFTER_AND = {
 
 def read_lexicon() -> dict[str, str]:
     """The shipped lexicon: unvocalised Arabic word as written → English gloss."""
-    lexicon: dict[str, str] = {}
-    packed = (files("newsflow") / "data" / "gloss-ar-en.tsv.gz").read_bytes()
-    with gzip.open(io.BytesIO(packed), "rt", encoding="utf-8") as lines:
-        for line in lines:
-            if not line.startswith("#"):
-                word, gloss = line.rstrip("\n").split("\t")
-                lexicon[word] = gloss
-    return lexicon
+    return {word: gloss for word, gloss in packaged.rows("gloss-ar-en.tsv.gz")}
 
 
 def _splits(word: str) -> Iterator[tuple[str, str, str]]:
