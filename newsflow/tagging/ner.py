@@ -95,7 +95,7 @@ def features(tokens: list[str], tables: list[str], head: np.ndarray) -> list[dic
     info = [_lexical(t) for t in tokens]
     classes = [word_classes.of(stem) for _, _, stem, _ in info]
     people = name_lists.people_tags([stem for _, _, stem, _ in info], [folded for _, folded, _, _ in info])
-    best = [None if np.isnan(row[0]) else HEAD_LABELS[int(row.argmax())] for row in head]
+    best = likeliest(head)
     out = []
     for i, (own, folded, _, _) in enumerate(info):
         after = tables[i + 1] if i + 1 < len(tokens) else "</S>"
@@ -129,6 +129,11 @@ def features(tokens: list[str], tables: list[str], head: np.ndarray) -> list[dic
             weighted[f"h+1={best[i + 1] if i + 1 < len(tokens) else '</S>'}"] = 1.0
         out.append(weighted)
     return out
+
+
+def likeliest(head: np.ndarray) -> list[str | None]:
+    """The names classifier's likeliest of HEAD_LABELS for each word; None for a word the encoder did not read."""
+    return [None if np.isnan(row[0]) else HEAD_LABELS[int(row.argmax())] for row in head]
 
 
 @lru_cache(maxsize=100_000)

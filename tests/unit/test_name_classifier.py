@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from newsflow.tagging.encoder import LAYERS, shipped_adapter
-from newsflow.tagging.ner import HEAD_LABELS, NameClassifier, features, unread
+from newsflow.tagging.ner import HEAD_LABELS, NameClassifier, features, likeliest, unread
 
 
 def test_the_shipped_adapter_fits_the_stage_encoder_and_changes_every_linear_layer():
@@ -36,3 +36,9 @@ def test_the_crf_reads_the_heads_view_only_where_the_encoder_read_the_word():
     assert features(tokens, tables, unread(3))[0].keys() == {
         k for k in said if not k.startswith(("h=", "hp=", "h-1", "h+1"))
     }
+
+
+def test_the_classifiers_own_label_is_its_likeliest_and_none_past_the_lead():
+    head = unread(3)
+    head[:2] = [[0.1, 0.02, 0.02, 0.8, 0.02, 0.02, 0.02], [0.7, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]]
+    assert likeliest(head) == ["B-ORG", "O", None]
