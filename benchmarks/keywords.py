@@ -122,6 +122,7 @@ def head_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location("keywords_head", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
