@@ -166,12 +166,14 @@ def extract_keywords(sentences: list[str], language: str | None, top: int = TOP)
 
 
 def merge(page_keywords: list[str], found: list[str]) -> list[str]:
-    """The page's own keywords first, then the extracted ones that say something new."""
-    merged, keys = [], set()
+    """The page's own keywords first, then the extracted ones that say something new: not a repeat of one already
+    kept, nor a part of one (حماس after حركة حماس)."""
+    merged: list[str] = []
+    kept: list[set[str]] = []
     for keyword in [*page_keywords, *found]:
-        key = " ".join(_key(w) for w in keyword.split())
-        if key and key not in keys:
-            keys.add(key)
+        words = {_key(w) for w in keyword.split()}
+        if words and not any(words <= other for other in kept):
+            kept.append(words)
             merged.append(keyword)
     return merged
 

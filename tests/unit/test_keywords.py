@@ -49,8 +49,9 @@ def test_english_keywords_are_the_words_the_story_keeps_using():
     assert "cranes" in found and not {"the", "after", "on"} & {k.lower() for k in found}, found
 
 
-def test_page_keywords_come_first_and_repeats_of_them_are_dropped():
+def test_page_keywords_come_first_and_repeats_or_parts_of_them_are_dropped():
     assert merge(["الأمطار"], ["أمطار", "السيول"]) == ["الأمطار", "السيول"]
+    assert merge(["حركة حماس", "غزة"], ["حماس", "وقف إطلاق النار", "غزة"]) == ["حركة حماس", "غزة", "وقف إطلاق النار"]
     assert keywords(CEASEFIRE, "ar", ["هدنة"])[0] == "هدنة"
 
 
