@@ -110,8 +110,8 @@ def main() -> None:
         (encoding,) = tagger.encoder.encode([text])
         runs["tagger"].append((gold, as_set(tagger.spans(text, "ar", encoding))))
         runs["CRF only"].append((gold, as_set(tagger.arabic.tag(text, encoding))))
-        unread = dataclasses.replace(encoding, end=0)  # the encoder read nothing: every sentence is past the lead
-        runs["CRF without the encoder"].append((gold, as_set(tagger.arabic.tag(text, unread))))
+        nothing_read = dataclasses.replace(encoding, end=0)  # every sentence past the lead: the CRF alone tags it
+        runs["CRF without the encoder"].append((gold, as_set(tagger.arabic.tag(text, nothing_read))))
         runs["classifier only"].append((gold, as_set(head_only(tagger, text, encoding))))
         unseen.append({(a, b, label) for a, b, label in gold if text[a:b] not in known})
         runs["tables (baseline)"].append((gold, as_set(table_spans(text, names, gazetteer))))

@@ -5,8 +5,8 @@ a stop word (spaCy's list for the article's language, and for Arabic a few more 
 Arabic words are compared in matching form with their clitics and article peeled off, so الحرب, والحرب and حرب
 count as one; the form shown is the one the article uses most, its first word without the proclitics (و ف ب ل ك)
 that a general-language word list finds clearly rarer than the bare word (ووقف إطلاق النار shows as وقف إطلاق
-النار, للموضة as الموضة, but بلينكن stays: لينكن, Lincoln, is only twice as common). A candidate scores by how often it occurs, in how many sentences, and how early it first
-appears, in the spirit of YAKE (whose package is AGPL-3.0 licensed, which newsflow does not take on), times how
+النار, للموضة as الموضة, but بلينكن stays: لينكن, Lincoln, is only twice as common). A candidate scores by how
+often it occurs, in how many sentences, and how early it first appears, in the spirit of YAKE (whose package is AGPL-3.0 licensed, which newsflow does not take on), times how
 rare its words are in general use (wordfreq's lists), weighted by its length for the language; a phrase whose
 words all belong to one already chosen is passed over. Weights were chosen on the tuning half of
 benchmarks/keywords.py's corpora.
