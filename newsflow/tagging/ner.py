@@ -41,9 +41,10 @@ if TYPE_CHECKING:
 _TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670]+|[^\w\s]")
 _ARABIC_WORD = re.compile("^[\u0621-\u064a\u0671-\u06d3]+$")
 _PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال", "وب", "ول", "فب", "فل", "و", "ف", "ب", "ل")
-_TYPES = {"PER": "person", "ORG": "organisation", "LOC": "place"}
+TYPES = {"PER": "person", "ORG": "organisation", "LOC": "place"}
 MODEL = "ner-ar.crfsuite"  # the CRF alone, for sentences past the encoder's lead
 STACKED = "ner-ar-encoder.crfsuite"  # the CRF that also reads the names classifier, for sentences in the lead
+COMMON = 5  # wordfreq's zipf scale: 5 is once in 10,000 words
 HEAD_LABELS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
 
 
@@ -65,6 +66,11 @@ def _frequency(word: str) -> int:
     from wordfreq import zipf_frequency
 
     return int(zipf_frequency(word, "ar"))
+
+
+def common_word(word: str) -> bool:
+    """Whether an Arabic word is as common as على or الله are (zipf 5 and over): too common to be a name alone."""
+    return _frequency(word) >= COMMON
 
 
 def stem_of(word: str) -> tuple[str, str, str]:
@@ -228,8 +234,8 @@ class ArabicTagger:
                 crf, items = self.crf, features(tokens, tags, unread(len(spans)))
             with self._one_at_a_time:
                 labels = crf.tag(items)
-            found += [Span(spans[a][0], spans[b - 1][1], _TYPES[label], "crf")
-                      for a, b, label in bio_spans(labels) if label in _TYPES]  # fmt: skip
+            found += [Span(spans[a][0], spans[b - 1][1], TYPES[label], "crf")
+                      for a, b, label in bio_spans(labels) if label in TYPES]  # fmt: skip
         return found
 
 

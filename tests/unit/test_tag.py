@@ -1,6 +1,6 @@
 """tag_article with the models the tag stage loads: Arabic clitics, English text, names across scripts,
-nationality adjectives, stories carried under "read also", topics and keywords, an empty body and no names; many
-articles at once in one process, as a threads-pool worker tags them."""
+nationality adjectives, names recurring past the lead, stories carried under "read also", topics and keywords, an
+empty body and no names; many articles at once in one process, as a threads-pool worker tags them."""
 
 import copy
 from concurrent.futures import ThreadPoolExecutor
@@ -97,6 +97,23 @@ def test_the_gaza_corridors_are_not_the_american_city_with_or_without_clitics(ta
     assert "Philadelphia" not in places
     assert places["Philadelphi Corridor"] and places["Netzarim Corridor"]
     assert "PS" in tagged.countries and "US" not in tagged.countries
+
+
+def test_a_name_found_in_the_lead_is_found_where_it_recurs_past_it(tagger):
+    body = (
+        "أعلن رئيس الوزراء الأردني سمير الرفاعي يوم الأحد أن حكومته ستوقع اتفاقا مع شركة الصخرة الزرقاء للإسمنت "
+        "لبناء ثلاثة مصانع جديدة في محافظة الزرقاء، وقال الرفاعي في مؤتمر صحفي عقده في عمان إن المشروع سيوفر "
+        "آلاف فرص العمل للشباب خلال السنوات الخمس المقبلة، وإن الحكومة ستقدم تسهيلات ضريبية للمستثمرين. وأضاف أن "
+        "المفاوضات استمرت أكثر من عام. وقال مدير الصخرة الزرقاء للإسمنت إن العمل سيبدأ في الربيع، وإن الشركة "
+        "ستعين ألف عامل من أبناء المحافظة. ورحب النواب بالاتفاق، وأشاد الرفاعي بدور البنك المركزي في تمويله."
+    )
+    last = body.rindex("الرفاعي")
+    (encoding,) = tagger.encoder.encode([body])
+    assert encoding.end < last  # the last sentence is past the lead: the CRF without the encoder reads it
+    assert last not in {s.start for s in tagger.spans(body, "ar", encoding, recurrences=False)}
+    (rifai,) = [e for e in tag_article(article([body]), tagger).entities if "الرفاعي" in e.mentions[0].surface]
+    assert rifai.type == "person"
+    assert [m.start for m in rifai.mentions] == [body.index("سمير الرفاعي"), body.index("الرفاعي في"), last]
 
 
 def test_articles_tagged_in_threads_share_encoder_calls_and_get_the_tags_they_get_alone(tagger):
