@@ -46,11 +46,10 @@ from newsflow.resources import Resources  # noqa: E402
 from newsflow.tagging.entities import Span, table_spans  # noqa: E402
 from newsflow.tagging.ner import TYPES, bio_spans, likeliest, words  # noqa: E402
 from newsflow.tagging.tagger import Tagger  # noqa: E402
-from scripts.newsfane import CORPUS, sentences  # noqa: E402
+from scripts.newsfane import ARTICLE, CORPUS, articles, sentences  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "ner.md"
 CLASSES = {"person": "PER", "organisation": "ORG", "place": "LOC"}
-ARTICLE = 10  # dev sentences an article
 
 
 def score(pairs: list[tuple[set, set]]) -> dict[str, tuple[float, float, float, int]]:
@@ -79,17 +78,6 @@ def head_only(tagger: Tagger, text: str, encoding) -> list[Span]:
     best = likeliest(tagger.arabic.head.probabilities(encoding.at([s for s, _ in spans])))
     return [Span(spans[a][0], spans[b - 1][1], TYPES[label], "classifier")
             for a, b, label in bio_spans([x or "O" for x in best])]  # fmt: skip
-
-
-def joined(sentences: list, unseen: list[set]) -> tuple[str, set, set]:
-    """Consecutive sentences as one text, with their gold entities and unseen ones at its offsets."""
-    text, gold, unseen_here = "", set(), set()
-    for sentence, unseen_there in zip(sentences, unseen, strict=True):
-        at = len(text) + 1 if text else 0
-        gold |= {(a + at, b + at, label) for a, b, label in sentence.char_entities()}
-        unseen_here |= {(a + at, b + at, label) for a, b, label in unseen_there}
-        text = f"{text} {sentence.text}" if text else sentence.text
-    return text, gold, unseen_here
 
 
 def before(tree: Path) -> list[str]:
@@ -131,14 +119,18 @@ def main() -> None:
         unseen.append({(a, b, label) for a, b, label in gold if text[a:b] not in known})
         runs["tables (baseline)"].append((gold, as_set(table_spans(text, names, gazetteer))))
     seconds = time.perf_counter() - started
-    articles: dict[str, list] = {f"tagger, articles of {ARTICLE} sentences": [], "the same without recurrences": []}
+    in_articles: dict[str, list] = {f"tagger, articles of {ARTICLE} sentences": [], "the same without recurrences": []}
     unseen_in_articles: list[set[tuple[int, int, str]]] = []
-    for first in range(0, len(dev), ARTICLE):
-        text, gold, unseen_here = joined(dev[first : first + ARTICLE], unseen[first : first + ARTICLE])
+    for n, (part, text, starts) in enumerate(articles(dev)):
+        shifted = [{(a + at, b + at, label) for a, b, label in entities}
+                   for at, entities in zip(starts, unseen[n * ARTICLE : n * ARTICLE + len(part)], strict=True)]  # fmt: skip
+        unseen_in_articles.append(set().union(*shifted))
+        gold = {
+            (a + at, b + at, label) for at, s in zip(starts, part, strict=True) for a, b, label in s.char_entities()
+        }
         (encoding,) = tagger.encoder.encode([text])
-        for pairs, recurrences in zip(articles.values(), (True, False), strict=True):
+        for pairs, recurrences in zip(in_articles.values(), (True, False), strict=True):
             pairs.append((gold, as_set(tagger.spans(text, "ar", encoding, recurrences=recurrences))))
-        unseen_in_articles.append(unseen_here)
     lines = [
         "# Arabic NER on NewsFANE Gold (dev)",
         "",
@@ -150,7 +142,7 @@ def main() -> None:
         "| tagger | micro P | micro R | micro F1 | person F1 | organisation F1 | place F1 | unseen R |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for table, unseen_in in ((runs, unseen), (articles, unseen_in_articles)):
+    for table, unseen_in in ((runs, unseen), (in_articles, unseen_in_articles)):
         for name, pairs in table.items():
             found = sum(len(u & pred) for u, (_, pred) in zip(unseen_in, pairs, strict=True)) / sum(map(len, unseen_in))
             lines.append(f"| {name} | {cells(score(pairs))} | {found:.3f} |")

@@ -25,6 +25,7 @@ ORGANISATION = {"Non-Governmental", "Sports", "Media", "Government", "Commercial
 PLACE = {"Nation", "Population-Center", "State-or-Province", "GPE-Cluster", "Continent", "County-or-District",
          "Water-Body", "Land-Region-Natural", "Celestial"}  # fmt: skip
 LABELS = {**dict.fromkeys(PERSON, "PER"), **dict.fromkeys(ORGANISATION, "ORG"), **dict.fromkeys(PLACE, "LOC")}
+ARTICLE = 10  # consecutive sentences read as one article (the corpus keeps their order)
 _ARABIC = re.compile(r"^[\u0621-\u064a\u0671-\u06d3\u06f0-\u06ff]+$")
 _CONJUNCTIONS, _PREPOSITIONS = {"و", "ف"}, {"ب", "ل", "ك", "س"}
 _PRONOUNS = {"ه", "ها", "هم", "هما", "هن", "كم", "نا", "ي", "ني", "ت", "ن"}
@@ -131,3 +132,16 @@ def _bio(tags: list[str]) -> list[tuple[int, int, str]]:
 
 def sentences(split: str, other: str | None = None) -> list[Sentence]:
     return [surface(s, other) for s in read(CORPUS / f"{split}.txt")]
+
+
+def articles(corpus: list[Sentence]) -> list[tuple[list[Sentence], str, list[int]]]:
+    """The corpus as articles of ARTICLE consecutive sentences: the sentences, their text joined by spaces, and where
+    each sentence starts in it."""
+    found = []
+    for first in range(0, len(corpus), ARTICLE):
+        part = corpus[first : first + ARTICLE]
+        starts = [0]
+        for sentence in part[:-1]:
+            starts.append(starts[-1] + len(sentence.text) + 1)
+        found.append((part, " ".join(sentence.text for sentence in part), starts))
+    return found

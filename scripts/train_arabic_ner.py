@@ -42,9 +42,8 @@ from newsflow.tagging.gazetteer import Gazetteer  # noqa: E402
 from newsflow.tagging.names import known_names  # noqa: E402
 from newsflow.tagging.ner import MODEL, STACKED, TYPES, bio_spans, common_word, features, likeliest, table_tags, unread  # noqa: E402
 from scripts.encoder_training import SETTINGS, Example, examples, fine_tune, probabilities  # noqa: E402
-from scripts.newsfane import Sentence, sentences  # noqa: E402
+from scripts.newsfane import ARTICLE, Sentence, articles, sentences  # noqa: E402
 
-ARTICLE = 10  # consecutive sentences read as one article (the corpus keeps their order)
 CRF = {"c1": 0.05, "c2": 0.01, "max_iterations": 200, "feature.possible_transitions": True}
 DATA = ROOT / "newsflow" / "data"
 
@@ -102,14 +101,11 @@ def in_articles(corpus: list[Sentence], stacked: list[list[str]], alone: list[li
     marked where it recurs (newsflow.tagging.entities.recurring)."""
     labels_of = {kind: label for label, kind in TYPES.items()}
     found: list[list[str]] = []
-    for first in range(0, len(corpus), ARTICLE):
-        part = corpus[first : first + ARTICLE]
-        text = " ".join(sentence.text for sentence in part)
-        lead_end, tokens, labels, at = reader.lead(text)[2], [], [], 0
-        for n, sentence in enumerate(part, first):
+    for k, (part, text, starts) in enumerate(articles(corpus)):
+        lead_end, tokens, labels = reader.lead(text)[2], [], []
+        for n, (sentence, at) in enumerate(zip(part, starts, strict=True), k * ARTICLE):
             tokens += [(at + a, at + b) for a, b in sentence.offsets()]
             labels += stacked[n] if at + len(sentence.text) <= lead_end else alone[n]
-            at += len(sentence.text) + 1
         spans = [Span(tokens[a][0], tokens[b - 1][1], TYPES[label], "crf")
                  for a, b, label in bio_spans(labels) if label in TYPES]  # fmt: skip
         tagged = table_tags(tokens, recurring(text, spans, common_word) if recurrences else spans)
