@@ -151,7 +151,7 @@ def _complete(article: Article, _publisher: Publisher) -> Article:
 EXTRACT = Stage("extract", "2", IngestedArticle, _extraction, extract)
 TRANSLATE = Stage("translate", "2", Article, _translation, _translate, counters=counters, checked_at_start=True,
                   threaded=True)  # fmt: skip
-TAG = Stage("tag", "9", Article, _tagger, tag_article, prepare=lambda settings: converted(settings.models_dir))
+TAG = Stage("tag", "10", Article, _tagger, tag_article, prepare=lambda settings: converted(settings.models_dir))
 CLUSTER = Stage("cluster", "2", Article, _story_index, cluster_article, heavy=False)
 PUBLISH = Stage("publish", "1", Article, _publisher, _complete, heavy=False, emit=publish)
 

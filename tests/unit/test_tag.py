@@ -99,6 +99,16 @@ def test_the_gaza_corridors_are_not_the_american_city_with_or_without_clitics(ta
     assert "PS" in tagged.countries and "US" not in tagged.countries
 
 
+def test_clubs_companies_and_armed_groups_get_canonical_names_and_a_club_named_as_its_city_stays_a_place(tagger):
+    tagged = tag_article(article(["تعاقد ريال مدريد مع مهاجم يوفنتوس في برشلونة، وأعلنت نوكيا وسامسونغ عن هاتفين "
+                                  "جديدين، وقالت حركة طالبان إنها ستفاوض."]), tagger)  # fmt: skip
+    organisations = {e.name: e for e in tagged.entities if e.type == "organisation"}
+    assert {"Real Madrid", "Juventus", "Nokia", "Samsung", "Taliban"} <= set(organisations)
+    assert organisations["Real Madrid"].linked and organisations["Real Madrid"].country == "ES"
+    assert organisations["Juventus"].mentions[0].surface == "يوفنتوس"
+    assert "Barcelona" in names(tagged, "place")
+
+
 def test_a_name_found_in_the_lead_is_found_where_it_recurs_past_it(tagger):
     body = (
         "أعلن رئيس الوزراء الأردني سمير الرفاعي يوم الأحد أن حكومته ستوقع اتفاقا مع شركة الصخرة الزرقاء للإسمنت "
