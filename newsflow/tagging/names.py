@@ -31,12 +31,15 @@ def _rows(name: str) -> list[list[str]]:
     return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
 
 
-def known_names() -> PhraseTable[KnownEntity]:
+def known_names(rows: list[list[str]] | None = None) -> PhraseTable[KnownEntity]:
+    """The table of ``rows`` (type, name, country, aliases), names.tsv's by default. A spelling that, folded, names
+    two entities is a ValueError: one of them would be lost without a word."""
     table: dict[str, KnownEntity] = {}
-    for kind, name, country, aliases in _rows("names.tsv"):
+    for kind, name, country, aliases in _rows("names.tsv") if rows is None else rows:
         entity = KnownEntity(kind, name, country or None)
         for alias in aliases.split("|"):
-            table.setdefault(matching_form(alias), entity)
+            if (known := table.setdefault(matching_form(alias), entity)) != entity:
+                raise ValueError(f"names.tsv: {alias!r} names both {known.name} and {name}")
     return PhraseTable(table)
 
 
